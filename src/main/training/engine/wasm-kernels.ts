@@ -1,0 +1,87 @@
+/**
+ * The one place where the project adds or replaces kernels of TF.js's `wasm` backend
+ * (design.md, "Engine"). Each kernel is tested against the `cpu` backend in
+ * tests/integration/wasm-kernels.test.ts.
+ *
+ * Gradient kernels a DCGAN/CP-CSV-style model reaches on wasm (conv2d, batch norm, leaky relu,
+ * relu, tanh, sigmoid, nearest upsampling, matMul, tile, pad, slice, concat, mean, exp, log,
+ * softplus, GRU gates, pooling, gather) were checked op by op against `cpu`: missing in
+ * tfjs-backend-wasm 4.22 are `Conv2DBackpropFilter` and `UnsortedSegmentSum` (gather's gradient);
+ * `MaxPoolGrad` is present but wrong. The others replaced here are correct but slow.
+ */
+// Side-effect import first: the stock wasm kernels must be registered before they are replaced,
+// or a later import of the package would silently register them over ours.
+import '@tensorflow/tfjs-backend-wasm'
+import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs'
+import type { KernelConfig } from '@tensorflow/tfjs'
+import { wasmConvKernelConfigs } from './wasm-conv-kernels'
+import { stockLayoutKernels, wasmLayoutKernelConfigs } from './wasm-layout-kernels'
+import { wasmExtraKernelConfigs } from './wasm-extra-kernels'
+import { WASM } from './wasm-kernel-util'
+
+/** Why each project kernel is registered; shown by the benchmark and useful in logs. */
+export const WASM_KERNEL_REASONS: Readonly<Record<string, string>> = {
+  Conv2DBackpropFilter: 'missing in tfjs-backend-wasm 4.22 (conv2d filter gradient)',
+  Conv2DBackpropInput: 'stock kernel is a naive loop; sub-pixel XNNPACK convolution instead',
+  Tile: 'batch-norm gradient tiles statistics every step; block copies instead',
+  Slice: 'stock kernel copies its whole input first; reads a heap view instead',
+  UnsortedSegmentSum: 'missing in tfjs-backend-wasm 4.22 (gather gradient)',
+  MaxPoolGrad: 'stock kernel is wrong for batch > 1 or several channels'
+}
+
+const projectConfigs: readonly KernelConfig[] = [
+  ...wasmConvKernelConfigs,
+  ...wasmLayoutKernelConfigs,
+  ...wasmExtraKernelConfigs
+]
+
+/** Stock wasm kernels that registration replaced, by kernel name. */
+const replaced = new Map<string, KernelConfig>()
+
+/**
+ * Registers the project's wasm kernels. Idempotent: kernels already registered by an earlier
+ * call are left alone, so calling it from several entry points is safe. Works before or after
+ * the wasm backend is initialised (none of these kernels needs a setup function).
+ */
+export function registerWasmKernels(): void {
+  for (const config of projectConfigs) {
+    const current = getKernel(config.kernelName, WASM)
+    if (current?.kernelFunc === config.kernelFunc) continue
+    if (current != null) {
+      replaced.set(config.kernelName, current)
+      if (config.kernelName === 'Tile' || config.kernelName === 'Slice') {
+        stockLayoutKernels.set(config.kernelName, current)
+      }
+      // registerKernel only warns on duplicates but keeps the old entry's dispose hooks; an
+      // explicit unregister makes the replacement clean.
+      unregisterKernel(config.kernelName, WASM)
+    }
+    registerKernel(config)
+  }
+}
+
+/**
+ * Puts back the stock kernels that `registerWasmKernels` replaced and removes the ones it
+ * added. Meant for benchmarks and tests that compare against the stock backend.
+ */
+export function unregisterWasmKernels(): void {
+  for (const config of projectConfigs) {
+    const current = getKernel(config.kernelName, WASM)
+    if (current?.kernelFunc !== config.kernelFunc) continue
+    unregisterKernel(config.kernelName, WASM)
+    const stock = replaced.get(config.kernelName)
+    if (stock != null) registerKernel(stock)
+  }
+}
+
+/** Names of the kernels the project currently has registered on wasm. */
+export function registeredWasmKernels(): string[] {
+  return projectConfigs
+    .filter((config) => getKernel(config.kernelName, WASM)?.kernelFunc === config.kernelFunc)
+    .map((config) => config.kernelName)
+}
+
+/** The stock wasm kernel that registration replaced under `name`, if any (for benchmarks). */
+export function stockWasmKernel(name: string): KernelConfig | undefined {
+  return replaced.get(name)
+}

@@ -1,0 +1,130 @@
+/**
+ * Faster data-movement kernels for the wasm backend, written as block copies on the wasm heap.
+ *
+ * - `Tile`: the batch-norm gradient tiles a (1, 1, 1, C) statistic up to the activation shape on
+ *   every step (16% of a profiled step, platform-notes.md). Repetition is a handful of
+ *   `copyWithin` calls of ever larger blocks instead of per-element index arithmetic.
+ * - `Slice`: wasm's own first copies its whole input out of the heap (`readSync`) to slice it;
+ *   `split`, the concat gradient and the Tile gradient slice large tensors many times a step.
+ *   Reading through a heap view avoids that copy.
+ * Strings (no heap data) go to the stock kernels.
+ */
+import { slice_util } from '@tensorflow/tfjs'
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs'
+import { WASM, sizeOf } from './wasm-kernel-util'
+import type { WasmKernelArgs } from './wasm-kernel-util'
+
+type HeapArray = Float32Array | Int32Array | Uint8Array
+
+/** Below this many elements a plain loop beats `copyWithin`/`set` call overhead. */
+const SMALL_BLOCK = 16
+
+/** Stock kernels replaced here, for inputs the fast paths do not cover (set on registration). */
+export const stockLayoutKernels = new Map<string, KernelConfig>()
+
+function stock(name: string, args: WasmKernelArgs): TensorInfo {
+  const config = stockLayoutKernels.get(name)
+  if (config == null) throw new Error(`stock wasm kernel '${name}' is not available`)
+  return config.kernelFunc(args as never) as TensorInfo
+}
+
+/**
+ * Repeats `x` along every axis. The compact input is copied to the start of the output, then
+ * axes are expanded innermost first, in place: for each outer row (last to first, so unread
+ * rows are never overwritten) the row is copied to its r slots, slot 0 last.
+ */
+export function tile(args: WasmKernelArgs): TensorInfo {
+  const { inputs, backend } = args
+  const x = inputs.x
+  const reps = args.attrs.reps as number[]
+  if (x.dtype === 'string' || reps.length !== x.shape.length) return stock('Tile', args)
+  const outShape = x.shape.map((d, i) => d * reps[i])
+  const out = backend.makeOutput(outShape, x.dtype)
+  if (sizeOf(outShape) === 0) return out
+  const xs = backend.typedArrayFromHeap(x) as HeapArray
+  const os = backend.typedArrayFromHeap(out) as HeapArray
+  os.set(xs)
+  const shape = x.shape.slice()
+  for (let axis = shape.length - 1; axis >= 0; axis--) {
+    const r = reps[axis]
+    if (r === 1) continue
+    const outer = sizeOf(shape.slice(0, axis))
+    const inner = sizeOf(shape.slice(axis))
+    for (let o = outer - 1; o >= 0; o--) {
+      const src = o * inner
+      const dst = src * r
+      if (inner < SMALL_BLOCK) {
+        // Descending copy is overlap-safe because dst >= src; slot 0 (which may overlap the
+        // source) is written last.
+        for (let j = r - 1; j >= 0; j--) {
+          const base = dst + j * inner
+          for (let t = inner - 1; t >= 0; t--) os[base + t] = os[src + t]
+        }
+      } else {
+        for (let j = r - 1; j >= 1; j--) os.copyWithin(dst + j * inner, src, src + inner)
+        if (dst !== src) os.copyWithin(dst, src, src + inner)
+      }
+    }
+    shape[axis] *= r
+  }
+  return out
+}
+
+/** A slice read through a view of the heap: contiguous runs are copied with `set`. */
+export function slice(args: WasmKernelArgs): TensorInfo {
+  const { inputs, backend } = args
+  const x = inputs.x
+  if (x.dtype === 'string') return stock('Slice', args)
+  const [begin, size] = slice_util.parseSliceParams(x, args.attrs.begin as number[], args.attrs.size as number[])
+  const out = backend.makeOutput(size, x.dtype)
+  const total = sizeOf(size)
+  if (total === 0) return out
+  const xs = backend.typedArrayFromHeap(x) as HeapArray
+  const os = backend.typedArrayFromHeap(out) as HeapArray
+  const rank = x.shape.length
+  // Merge trailing axes the slice spans completely into one contiguous run.
+  let run = 1
+  let axis = rank - 1
+  while (axis >= 0 && size[axis] === x.shape[axis]) run *= size[axis--]
+  if (axis >= 0) run *= size[axis]
+  const strides = new Array<number>(rank)
+  let stride = 1
+  for (let i = rank - 1; i >= 0; i--) {
+    strides[i] = stride
+    stride *= x.shape[i]
+  }
+  let offset = 0
+  for (let i = 0; i < rank; i++) offset += begin[i] * strides[i]
+  if (axis < 0) {
+    os.set(xs.subarray(offset, offset + total))
+    return out
+  }
+  // Odometer over the axes before `axis`; each step copies one run of `run` elements.
+  const index = new Array<number>(axis).fill(0)
+  let written = 0
+  let src = offset
+  while (written < total) {
+    if (run < SMALL_BLOCK) {
+      for (let t = 0; t < run; t++) os[written + t] = xs[src + t]
+    } else {
+      os.set(xs.subarray(src, src + run), written)
+    }
+    written += run
+    let k = axis - 1
+    while (k >= 0) {
+      index[k]++
+      src += strides[k]
+      if (index[k] < size[k]) break
+      src -= index[k] * strides[k]
+      index[k] = 0
+      k--
+    }
+  }
+  return out
+}
+
+/** Kernel configs this module registers for the wasm backend. */
+export const wasmLayoutKernelConfigs: KernelConfig[] = [
+  { kernelName: 'Tile', backendName: WASM, kernelFunc: tile as unknown as KernelConfig['kernelFunc'] },
+  { kernelName: 'Slice', backendName: WASM, kernelFunc: slice as unknown as KernelConfig['kernelFunc'] }
+]

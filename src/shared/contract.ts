@@ -1,0 +1,99 @@
+/**
+ * The Workbench API contract: every request (validated by its schema at both bindings before
+ * any service runs), its reply type, and the events streamed to the renderer. Electron IPC and
+ * serve mode (HTTP + WebSocket) are two bindings of this one contract and add no behaviour.
+ */
+import { z } from 'zod'
+import type {
+  AppInfo,
+  DatasetDetail,
+  DatasetSummary,
+  ImportJob,
+  StoryDetail,
+  StorySummary
+} from './domain'
+
+const id = z.number().int().positive()
+const datasetName = z
+  .string()
+  .trim()
+  .min(1, 'name must not be empty')
+  .max(80, 'name must be at most 80 characters')
+  .regex(/^[\w .+-]+$/, 'name may use letters, digits, space, dot, plus, dash and underscore')
+
+export const requestSchemas = {
+  'app:info': z.object({}).strict(),
+  'datasets:list': z.object({}).strict(),
+  'datasets:get': z.object({ id }).strict(),
+  'datasets:import': z
+    .object({
+      path: z.string().trim().min(1, 'path must not be empty'),
+      format: z.enum(['pororo', 'clevr']).optional(),
+      name: datasetName.optional()
+    })
+    .strict(),
+  'datasets:importStatus': z.object({ jobId: z.string().min(1) }).strict(),
+  'datasets:cancelImport': z.object({ jobId: z.string().min(1) }).strict(),
+  'datasets:createDemo': z
+    .object({
+      kind: z.enum(['cartoon', 'clevr']),
+      stories: z.number().int().min(4).max(50_000).optional(),
+      seed: z.number().int().min(0).max(2 ** 31).optional()
+    })
+    .strict(),
+  'datasets:delete': z.object({ id }).strict(),
+  'stories:list': z
+    .object({
+      datasetId: id,
+      split: z.enum(['train', 'val', 'test']).optional(),
+      offset: z.number().int().min(0).default(0),
+      limit: z.number().int().min(1).max(500).default(50)
+    })
+    .strict(),
+  'stories:get': z.object({ id }).strict()
+} as const
+
+export type Channel = keyof typeof requestSchemas
+export type RequestOf<C extends Channel> = z.input<(typeof requestSchemas)[C]>
+export type ParsedRequestOf<C extends Channel> = z.output<(typeof requestSchemas)[C]>
+
+export interface ReplyMap {
+  'app:info': AppInfo
+  'datasets:list': DatasetSummary[]
+  'datasets:get': DatasetDetail
+  'datasets:import': ImportJob
+  'datasets:importStatus': ImportJob
+  'datasets:cancelImport': ImportJob
+  'datasets:createDemo': ImportJob
+  'datasets:delete': { deleted: number }
+  'stories:list': { total: number; stories: StorySummary[] }
+  'stories:get': StoryDetail
+}
+export type ReplyOf<C extends Channel> = ReplyMap[C]
+
+export const channels = Object.keys(requestSchemas) as Channel[]
+
+export function isChannel(name: unknown): name is Channel {
+  return typeof name === 'string' && Object.prototype.hasOwnProperty.call(requestSchemas, name)
+}
+
+/** Events pushed from the main side to every connected renderer. */
+export type WorkbenchEvent =
+  | { type: 'import:progress'; job: ImportJob }
+  | { type: 'import:finished'; job: ImportJob }
+  | { type: 'datasets:changed' }
+
+export type EventType = WorkbenchEvent['type']
+
+/** Validates a request; returns the parsed value or a message naming every bad field. */
+export function validateRequest<C extends Channel>(
+  channel: C,
+  request: unknown
+): { ok: true; value: ParsedRequestOf<C> } | { ok: false; message: string } {
+  const parsed = requestSchemas[channel].safeParse(request ?? {})
+  if (parsed.success) return { ok: true, value: parsed.data as ParsedRequestOf<C> }
+  const message = parsed.error.issues
+    .map((i) => `${i.path.length ? i.path.join('.') : 'request'}: ${i.message}`)
+    .join('; ')
+  return { ok: false, message: `invalid ${channel} request: ${message}` }
+}

@@ -1,0 +1,82 @@
+import Database from 'better-sqlite3'
+import { afterEach, describe, expect, it } from 'vitest'
+import { join } from 'node:path'
+import { migrate, openDatabase, SCHEMA_VERSION } from '../../src/main/db/database'
+import { migrations } from '../../src/main/db/migrations/all'
+import { tempDir } from '../helpers/paths'
+
+const tables = (db: Database.Database): string[] =>
+  db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[]
+
+describe('migrations', () => {
+  let cleanup = (): void => {}
+  afterEach(() => cleanup())
+
+  it('are numbered in steps of 10, strictly increasing', () => {
+    migrations.forEach((m, i) => {
+      expect(m.version % 10).toBe(0)
+      if (i > 0) expect(m.version).toBeGreaterThan(migrations[i - 1].version)
+    })
+    expect(SCHEMA_VERSION).toBe(migrations[migrations.length - 1].version)
+  })
+
+  it('0010 creates datasets, characters and episodes as STRICT tables', () => {
+    const db = new Database(':memory:')
+    migrate(db, 'mem', 10)
+    expect(tables(db)).toEqual(['characters', 'datasets', 'episodes'])
+    expect(db.pragma('user_version', { simple: true })).toBe(10)
+    expect(() => db.prepare("INSERT INTO datasets (name, format, fingerprint, frames_per_story, sentence_dim, attribute_dim, created_at) VALUES ('a', 'bogus', 'f', 5, 1, 1, 'now')").run()).toThrow(/CHECK/)
+    expect(() => db.prepare("INSERT INTO datasets (name, format, fingerprint, frames_per_story, sentence_dim, attribute_dim, created_at) VALUES ('a', 'pororo', 'f', 'five', 1, 1, 'now')").run()).toThrow(/cannot store TEXT value in INTEGER column/)
+  })
+
+  it('0020 adds clips, frames and captions with frame status checks', () => {
+    const db = new Database(':memory:')
+    migrate(db, 'mem', 20)
+    expect(tables(db)).toEqual(expect.arrayContaining(['clips', 'frames', 'captions']))
+    const sql = db.prepare("SELECT sql FROM sqlite_master WHERE name = 'frames'").pluck().get() as string
+    expect(sql).toMatch(/'unlabeled', 'in_progress', 'done', 'skipped'/)
+  })
+
+  it('0030 adds stories and story_clips', () => {
+    const db = new Database(':memory:')
+    migrate(db, 'mem', 30)
+    expect(tables(db)).toEqual(expect.arrayContaining(['stories', 'story_clips']))
+  })
+
+  it('0040 adds labels, masks (one per frame, character, source) and versions', () => {
+    const db = new Database(':memory:')
+    db.pragma('foreign_keys = ON')
+    migrate(db, 'mem', 40)
+    expect(tables(db)).toEqual(expect.arrayContaining(['frame_labels', 'masks', 'mask_versions']))
+    db.exec(`INSERT INTO datasets VALUES (1, 'd', 'pororo', NULL, 'f', 5, 128, 228, '[]', 'now');
+      INSERT INTO episodes VALUES (1, 1, 'e'); INSERT INTO clips VALUES (1, 1, 1, 'e/0', 0, 'e/0.png');
+      INSERT INTO frames (id, dataset_id, clip_id, idx_in_clip, hash, width, height) VALUES (1, 1, 1, 0, 'h', 4, 4);`)
+    const ins = db.prepare("INSERT INTO masks (frame_id, character_id, source, width, height, rle, area, version, created_at, updated_at) VALUES (1, NULL, 'imported', 4, 4, x'00', 0, 1, 'now', 'now')")
+    ins.run()
+    expect(() => ins.run()).toThrow(/UNIQUE/)
+  })
+
+  it('upgrades an older database in place and refuses a newer one', () => {
+    const t = tempDir()
+    cleanup = t.cleanup
+    const file = join(t.dir, 'w.sqlite')
+    const old = new Database(file)
+    migrate(old, file, 20)
+    old.close()
+    const db = openDatabase(file)
+    expect(db.pragma('user_version', { simple: true })).toBe(SCHEMA_VERSION)
+    expect(db.pragma('journal_mode', { simple: true })).toBe('wal')
+    expect(db.pragma('foreign_keys', { simple: true })).toBe(1)
+    db.pragma(`user_version = ${SCHEMA_VERSION + 10}`)
+    db.close()
+    expect(() => openDatabase(file)).toThrow(/newer than this build/)
+  })
+
+  it('a failing migration leaves the previous version intact', () => {
+    const db = new Database(':memory:')
+    migrate(db, 'mem', 10)
+    db.exec('CREATE TABLE clips (x INTEGER)') // collides with 0020
+    expect(() => migrate(db, 'mem', 20)).toThrow()
+    expect(db.pragma('user_version', { simple: true })).toBe(10)
+  })
+})

@@ -1,0 +1,261 @@
+import * as tf from '@tensorflow/tfjs'
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { beforeAll, describe, expect, it } from 'vitest'
+import { initBackend, probeBackends } from '../../src/main/training/engine/backend'
+import { resizeNearestGradValues } from '../../src/main/training/engine/cpu-kernels'
+import {
+  WASM_KERNEL_REASONS,
+  registerWasmKernels,
+  registeredWasmKernels,
+  unregisterWasmKernels
+} from '../../src/main/training/engine/wasm-kernels'
+import { UserError } from '../../src/shared/result'
+
+type Fn = (...xs: tf.Tensor[]) => tf.Tensor
+type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]]
+
+/** Deterministic values in [-0.5, 0.5), so cpu and wasm see identical inputs. */
+function values(shape: number[], seed: number): Float32Array {
+  let state = seed * 7919 + 13
+  const out = new Float32Array(shape.reduce((a, b) => a * b, 1))
+  for (let i = 0; i < out.length; i++) {
+    state = (state * 1103515245 + 12345) % 2147483648
+    out[i] = state / 2147483648 - 0.5
+  }
+  return out
+}
+
+/** max |a - b| / max |b|: relative to the reference's scale, robust to values near zero. */
+function relativeError(actual: Float32Array, expected: Float32Array): number {
+  expect(actual.length).toBe(expected.length)
+  let diff = 0
+  let scale = 1e-12
+  for (let i = 0; i < expected.length; i++) {
+    diff = Math.max(diff, Math.abs(actual[i] - expected[i]))
+    scale = Math.max(scale, Math.abs(expected[i]))
+  }
+  return diff / scale
+}
+
+/** f's output and the gradients of <f(x), w> for every input, on one backend. */
+async function outputAndGrads(backend: string, shapes: number[][], f: Fn): Promise<Float32Array[]> {
+  await tf.setBackend(backend)
+  return tf.tidy(() => {
+    const xs = shapes.map((shape, i) => tf.tensor(values(shape, i + 1), shape))
+    const y = f(...xs)
+    const w = tf.tensor(values(y.shape, 99), y.shape)
+    const grads = tf.grads((...args: tf.Tensor[]) => tf.sum(tf.mul(f(...args), w)))(xs)
+    return [y, ...grads].map((t) => t.dataSync() as Float32Array)
+  })
+}
+
+async function expectMatchesCpu(shapes: number[][], f: Fn, tolerance = 1e-5): Promise<void> {
+  const expected = await outputAndGrads('cpu', shapes, f)
+  const actual = await outputAndGrads('wasm', shapes, f)
+  expected.forEach((ref, i) => expect(relativeError(actual[i], ref), `output ${i}`).toBeLessThanOrEqual(tolerance))
+}
+
+function wasmBackend(): BackendWasm {
+  return tf.findBackend('wasm') as BackendWasm
+}
+
+beforeAll(async () => {
+  const result = await initBackend('wasm')
+  expect(result.name).toBe('wasm')
+})
+
+describe('conv2d gradients on wasm match cpu', () => {
+  const explicit: Pad = [[0, 0], [2, 1], [1, 2], [0, 0]]
+  const pads: Pad[] = ['same', 'valid', 1, explicit]
+  const cases: Array<{ batch: number; size: [number, number]; k: number; stride: number; pad: Pad }> = []
+  for (const stride of [1, 2]) {
+    for (const k of [3, 4]) {
+      for (const pad of pads) {
+        for (const size of [[8, 8], [9, 7]] as Array<[number, number]>) {
+          for (const batch of [1, 3]) cases.push({ batch, size, k, stride, pad })
+        }
+      }
+    }
+  }
+
+  it.each(cases)('batch $batch, $size, k$k, stride $stride, pad $pad', async ({ batch, size, k, stride, pad }) => {
+    const f: Fn = (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad)
+    await expectMatchesCpu([[batch, size[0], size[1], 3], [k, k, 3, 5]], f)
+  })
+
+  it('matches at a CP-CSV-like shape (64x64, PyTorch 4/2/1)', async () => {
+    const f: Fn = (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 1)
+    await expectMatchesCpu([[2, 64, 64, 3], [4, 4, 3, 8]], f)
+  })
+
+  it('conv2dTranspose (forward is Conv2DBackpropInput) and its gradients match', async () => {
+    const f: Fn = (x, w) => tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, [2, 8, 8, 5], 2, 'same')
+    await expectMatchesCpu([[2, 4, 4, 3], [4, 4, 5, 3]], f)
+  })
+
+  it('fused conv2d with bias and relu matches', async () => {
+    const f: Fn = (x, w, b) =>
+      tf.fused.conv2d({ x: x as tf.Tensor4D, filter: w as tf.Tensor4D, bias: b, strides: 2, pad: 'same', activation: 'relu' })
+    await expectMatchesCpu([[2, 6, 6, 3], [3, 3, 3, 4], [4]], f)
+  })
+
+  it('leaks no tensors and no backend data', async () => {
+    await tf.setBackend('wasm')
+    const x = tf.tensor4d(values([2, 9, 9, 3], 1), [2, 9, 9, 3])
+    const w = tf.tensor4d(values([4, 4, 3, 5], 2), [4, 4, 3, 5])
+    const tensorsBefore = tf.memory().numTensors
+    const dataBefore = wasmBackend().numDataIds()
+    for (const pad of ['same', 'valid', 1] as const) {
+      const grads = tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.sum(tf.conv2d(a, b, 2, pad)))([x, w])
+      await Promise.all(grads.map((g) => g.data()))
+      tf.dispose(grads)
+    }
+    expect(tf.memory().numTensors).toBe(tensorsBefore)
+    expect(wasmBackend().numDataIds()).toBe(dataBefore)
+    tf.dispose([x, w])
+  })
+})
+
+describe('other gradients a DCGAN/CP-CSV model needs on wasm', () => {
+  const cases: Array<[string, number[][], Fn]> = [
+    ['batch norm over moments', [[2, 4, 4, 3], [3], [3]], (x, g, b) => {
+      const m = tf.moments(x, [0, 1, 2])
+      return tf.batchNorm(x, m.mean, m.variance, b, g, 1e-5)
+    }],
+    ['leakyRelu, relu', [[2, 3, 3, 2]], (x) => tf.add(tf.leakyRelu(x, 0.2), tf.relu(x))],
+    ['tanh, sigmoid, softplus', [[2, 5]], (x) => tf.tanh(x).add(tf.sigmoid(x)).add(tf.softplus(x))],
+    ['exp, log', [[2, 5]], (x) => tf.exp(x).add(tf.log(x.abs().add(1)))],
+    ['nearest x2 upsampling', [[2, 3, 3, 2]], (x) => tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [6, 6])],
+    ['matMul, transposed', [[4, 3], [5, 4]], (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, true, true)],
+    ['tile', [[1, 1, 1, 3]], (a) => tf.tile(a, [2, 3, 2, 1])],
+    ['pad, slice', [[2, 3, 3, 2]], (x) => tf.pad(x, [[0, 0], [1, 1], [1, 2], [0, 0]]).slice([0, 1, 0, 0], [2, 3, 4, 2])],
+    ['concat, split', [[2, 3, 2], [2, 3, 4]], (a, b) => {
+      const [p, q] = tf.split(tf.concat([a, b], 2), [3, 3], 2)
+      return p.mul(q)
+    }],
+    ['mean, sum, max', [[2, 3, 4]], (x) => tf.mean(x, [0, 1]).add(tf.sum(x, 2).sum()).add(tf.max(x, 1).sum())],
+    ['sigmoid cross-entropy', [[4, 1]], (l) => tf.losses.sigmoidCrossEntropy(tf.tensor2d([[1], [0], [1], [0]]), l)],
+    ['GRU cell', [[2, 6], [2, 4], [6, 12], [4, 12], [12]], (x, h, wx, wh, b) => {
+      const [xz, xr, xh] = tf.split(tf.matMul(x as tf.Tensor2D, wx as tf.Tensor2D).add(b), 3, 1)
+      const [hz, hr, hh] = tf.split(tf.matMul(h as tf.Tensor2D, wh as tf.Tensor2D), 3, 1)
+      const z = tf.sigmoid(xz.add(hz))
+      const c = tf.tanh(xh.add(tf.sigmoid(xr.add(hr)).mul(hh)))
+      return z.mul(h).add(tf.scalar(1).sub(z).mul(c))
+    }],
+    ['gather (UnsortedSegmentSum)', [[5, 3]], (x) => tf.gather(x, tf.tensor1d([0, 2, 2, 4], 'int32'))],
+    ['maxPool, avgPool', [[2, 4, 4, 3]], (x) =>
+      tf.maxPool(x as tf.Tensor4D, 2, 2, 'valid').add(tf.avgPool(x as tf.Tensor4D, 2, 2, 'valid'))],
+    ['maxPool same, stride 1', [[2, 5, 5, 3]], (x) => tf.maxPool(x as tf.Tensor4D, 3, 1, 'same')]
+  ]
+
+  it.each(cases)('%s', async (_name, shapes, f) => {
+    await expectMatchesCpu(shapes, f)
+  })
+
+  it('nearest-neighbour gradient is the adjoint of the forward resize (cpu fix)', async () => {
+    for (const backend of ['cpu', 'wasm']) {
+      await tf.setBackend(backend)
+      tf.tidy(() => {
+        const x = tf.tensor4d(values([2, 3, 4, 3], 1), [2, 3, 4, 3])
+        const y = tf.image.resizeNearestNeighbor(x, [5, 7])
+        const w = tf.tensor(values(y.shape, 2), y.shape)
+        const g = tf.grad((a: tf.Tensor4D) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(a, [5, 7]), w)))(x)
+        const lhs = tf.sum(tf.mul(y, w)).dataSync()[0]
+        const rhs = tf.sum(tf.mul(x, g)).dataSync()[0]
+        expect(Math.abs(lhs - rhs), backend).toBeLessThan(1e-5)
+      })
+    }
+    const dx = resizeNearestGradValues(new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]), [2, 2, 2, 1], [2, 1, 1, 1], false, false)
+    expect(Array.from(dx)).toEqual([10, 26])
+  })
+})
+
+describe('data-movement kernels on wasm match cpu', () => {
+  async function onBoth(f: () => tf.Tensor): Promise<void> {
+    await tf.setBackend('cpu')
+    const expected = tf.tidy(() => f().arraySync())
+    await tf.setBackend('wasm')
+    const actual = tf.tidy(() => f().arraySync())
+    expect(actual).toEqual(expected)
+  }
+
+  it('Tile for several ranks, dtypes and block sizes', async () => {
+    await onBoth(() => tf.tile(tf.tensor1d([1, 2, 3]), [4]))
+    await onBoth(() => tf.tile(tf.tensor2d(values([5, 1], 3), [5, 1]), [2, 40]))
+    await onBoth(() => tf.tile(tf.tensor3d(values([2, 3, 20], 4), [2, 3, 20]), [3, 1, 2]))
+    await onBoth(() => tf.tile(tf.tensor4d(values([1, 1, 1, 7], 5), [1, 1, 1, 7]), [3, 5, 4, 1]))
+    await onBoth(() => tf.tile(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), [3, 2]))
+    await onBoth(() => tf.tile(tf.tensor2d([true, false], [1, 2], 'bool'), [2, 3]).cast('int32'))
+  })
+
+  it('Slice for several ranks, dtypes and run lengths', async () => {
+    const x = (): tf.Tensor => tf.tensor(values([3, 5, 6, 20], 6), [3, 5, 6, 20])
+    await onBoth(() => tf.slice(x(), [1, 0, 0, 0], [2, 5, 6, 20]))
+    await onBoth(() => tf.slice(x(), [0, 1, 2, 3], [3, 3, 2, 5]))
+    await onBoth(() => tf.slice(x(), [0, 2, 0, 0], [-1, 2, -1, -1]))
+    await onBoth(() => tf.slice(tf.tensor1d([1, 2, 3, 4, 5], 'int32'), [1], [3]))
+    await onBoth(() => tf.slice(tf.tensor(values([2, 3, 4, 5, 6], 7), [2, 3, 4, 5, 6]), [1, 1, 1, 1, 1], [1, 2, 2, 3, 4]))
+    await onBoth(() => tf.slice(tf.tensor2d([true, false, true, true], [2, 2], 'bool'), [1, 0], [1, 2]).cast('int32'))
+  })
+})
+
+describe('kernel registration', () => {
+  it('registers every project kernel once and is idempotent', () => {
+    registerWasmKernels()
+    const first = Object.keys(WASM_KERNEL_REASONS).map((name) => tf.getKernel(name, 'wasm')?.kernelFunc)
+    registerWasmKernels()
+    const second = Object.keys(WASM_KERNEL_REASONS).map((name) => tf.getKernel(name, 'wasm')?.kernelFunc)
+    expect(second).toEqual(first)
+    expect(registeredWasmKernels().sort()).toEqual(Object.keys(WASM_KERNEL_REASONS).sort())
+  })
+
+  it('unregister restores the stock kernels and registering again replaces them', () => {
+    unregisterWasmKernels()
+    expect(tf.getKernel('Conv2DBackpropFilter', 'wasm')).toBeUndefined()
+    expect(tf.getKernel('Conv2DBackpropInput', 'wasm')).toBeDefined()
+    expect(registeredWasmKernels()).toEqual([])
+    registerWasmKernels()
+    expect(registeredWasmKernels().length).toBe(Object.keys(WASM_KERNEL_REASONS).length)
+  })
+})
+
+describe('backend selection', () => {
+  it('auto picks the best available backend and explains the skipped ones', async () => {
+    const probe = await probeBackends()
+    const native = probe.find((info) => info.name === 'tensorflow')
+    const result = await initBackend('auto')
+    if (native?.available === true) {
+      expect(result.name).toBe('tensorflow')
+      return
+    }
+    // Here libtensorflow cannot be installed, so auto must land on wasm and say why.
+    expect(result.name).toBe('wasm')
+    expect(tf.getBackend()).toBe('wasm')
+    expect(result.reason).toMatch(/tensorflow skipped: .*@tensorflow\/tfjs-node/)
+    const tensorflow = result.available.find((info) => info.name === 'tensorflow')
+    expect(tensorflow?.available).toBe(false)
+    expect(tensorflow?.reason).toMatch(/not installed|failed to load/)
+    expect(result.available.find((info) => info.name === 'wasm')).toMatchObject({ available: true, active: true })
+    expect(result.available.find((info) => info.name === 'cpu')?.available).toBe(true)
+  })
+
+  it('honours an explicit cpu request and switches back to wasm', async () => {
+    const cpu = await initBackend('cpu')
+    expect(cpu.name).toBe('cpu')
+    expect(tf.getBackend()).toBe('cpu')
+    expect(cpu.available.find((info) => info.name === 'cpu')?.active).toBe(true)
+    const wasm = await initBackend('wasm')
+    expect(wasm.name).toBe('wasm')
+    expect(tf.getBackend()).toBe('wasm')
+  })
+
+  it('rejects an unavailable or unknown backend with a UserError', async () => {
+    const native = (await probeBackends()).find((info) => info.name === 'tensorflow')
+    if (native?.available !== true) {
+      await expect(initBackend('tensorflow')).rejects.toThrow(/Backend 'tensorflow' is not available: .*tfjs-node/)
+      await expect(initBackend('tensorflow')).rejects.toBeInstanceOf(UserError)
+    }
+    await expect(initBackend('gpu' as never)).rejects.toBeInstanceOf(UserError)
+    expect(tf.getBackend()).toBe('wasm')
+  })
+})
