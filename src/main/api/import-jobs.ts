@@ -102,7 +102,7 @@ export class ImportJobs {
     this.workers.delete(jobId)
     void worker?.terminate()
     this.emit({ type: 'import:finished', job: { ...job } })
-    if (job.state === 'finished') this.emit({ type: 'datasets:changed' })
+    if ((job.state as ImportJob['state']) === 'finished') this.emit({ type: 'datasets:changed' })
     for (const w of this.waiters.get(jobId) ?? []) w({ ...job })
     this.waiters.delete(jobId)
   }

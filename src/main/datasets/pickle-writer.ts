@@ -11,8 +11,8 @@ const UTF8 = new TextEncoder()
 /**
  * Pickles `value` with protocol 2. Mapping: `Map` and plain objects → dict, arrays → list (an
  * array used as a Map key → tuple), string → str, integer-valued safe numbers and bigint → int,
- * other numbers → float, boolean → bool, null/undefined → None, Set → set, Uint8Array... and the
- * other typed arrays → 1-d numpy ndarray, `NpyArray` → numpy ndarray (pickled exactly as numpy
+ * other numbers → float, boolean → bool, null/undefined → None, Set → set, any typed array
+ * (Uint8Array included) → 1-d numpy ndarray, `NpyArray` → numpy ndarray (pickled exactly as numpy
  * pickles one, via `numpy.core.multiarray._reconstruct`). Anything else throws a TypeError.
  */
 export function pickle(value: unknown, protocol: 2 = 2): Uint8Array {

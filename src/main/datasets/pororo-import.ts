@@ -200,7 +200,11 @@ export function pororoBundle(dir: string, name?: string): ImportBundle {
   if (!labels) notes.push('no labels.npy: character presence starts empty')
   const clipKeys: string[] = []
   const seen = new Set<string>()
-  for (const story of keys) for (const k of story) if (!seen.has(k)) (seen.add(k), clipKeys.push(k))
+  for (const k of keys.flat()) {
+    if (seen.has(k)) continue
+    seen.add(k)
+    clipKeys.push(k)
+  }
   for (const k of clipKeys) {
     if (!existsSync(join(root, `${k}.png`))) throw new UserError(`missing file: ${join(root, `${k}.png`)} (listed in img_cache4.npy / following_cache4.npy)`)
   }

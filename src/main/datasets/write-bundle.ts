@@ -78,9 +78,9 @@ export async function writeBundle(bundle: ImportBundle, opts: WriteOptions): Pro
   const created = new Set<string>()
   try {
     const pending = await readClips(bundle, opts, created)
-    opts.onProgress?.({ phase: 'writing catalog', done: 0, total: 1 })
+    const n = pending.length
+    opts.onProgress?.({ phase: 'writing catalog', done: n, total: n })
     const datasetId = db.transaction(() => insertCatalog(db, bundle, name, pending))()
-    opts.onProgress?.({ phase: 'writing catalog', done: 1, total: 1 })
     return { datasetId, unchanged: false }
   } catch (e) {
     opts.frames.remove(unreferencedHashes(db, created))

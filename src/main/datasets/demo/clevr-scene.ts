@@ -62,10 +62,16 @@ export function clevrCenterHeight(object: ClevrObject): number {
   return object.shape === 0 ? r / Math.SQRT2 : r
 }
 
-/** Places four objects CLEVR-style: uniform in [-3, 3]², centres at least r1 + r2 + 0.25 apart. */
-export function sampleClevrObjects(rng: Random): ClevrObject[] {
-  const objects: ClevrObject[] = []
+/**
+ * Places four objects CLEVR-style: uniform in [-3, 3]², centres at least r1 + r2 + 0.25 apart,
+ * and only where `inView` accepts the object (the renderer's frame test).
+ */
+export function sampleClevrObjects(rng: Random, inView: (object: ClevrObject) => boolean): ClevrObject[] {
+  let objects: ClevrObject[] = []
+  let tries = 0
   while (objects.length < CLEVR_OBJECTS) {
+    // Start over when the objects placed so far leave no room for the next one.
+    if (++tries > 200) [objects, tries] = [[], 0]
     const object: ClevrObject = {
       shape: rng.int(0, 2),
       color: rng.int(0, 7),
@@ -78,7 +84,7 @@ export function sampleClevrObjects(rng: Random): ClevrObject[] {
     const clear = objects.every(
       (o) => Math.hypot(o.x - object.x, o.y - object.y) >= clevrRadius(o) + clevrRadius(object) + 0.25
     )
-    if (clear) objects.push(object)
+    if (clear && inView(object)) [objects, tries] = [[...objects, object], 0]
   }
   return objects
 }

@@ -52,11 +52,13 @@ export function registerWasmKernels(): void {
       if (config.kernelName === 'Tile' || config.kernelName === 'Slice') {
         stockLayoutKernels.set(config.kernelName, current)
       }
-      // registerKernel only warns on duplicates but keeps the old entry's dispose hooks; an
-      // explicit unregister makes the replacement clean.
+      // An explicit unregister avoids registerKernel's duplicate warning.
       unregisterKernel(config.kernelName, WASM)
     }
-    registerKernel(config)
+    // The stock kernel's setup (which binds its wasm function) runs only for kernels registered
+    // when the backend initialises; carrying it over keeps the stock kernel callable for
+    // fallbacks, benchmarks and unregisterWasmKernels.
+    registerKernel({ ...config, setupFunc: current?.setupFunc, disposeFunc: current?.disposeFunc })
   }
 }
 

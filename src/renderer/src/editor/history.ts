@@ -207,7 +207,9 @@ export class HistoryBook {
   /** @throws RangeError on maxFrames below 1. */
   constructor(private readonly options: HistoryBookOptions = {}) {
     this.maxFrames = options.maxFrames ?? 50
-    if (!Number.isSafeInteger(this.maxFrames) || this.maxFrames < 1) throw new RangeError(`maxFrames ${this.maxFrames} must be ≥ 1`)
+    if (!Number.isSafeInteger(this.maxFrames) || this.maxFrames < 1) {
+      throw new RangeError(`maxFrames ${this.maxFrames} must be ≥ 1`)
+    }
   }
 
   /**

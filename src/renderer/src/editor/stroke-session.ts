@@ -95,7 +95,9 @@ export class StrokeSession {
     rgba: Uint8Array | Uint8ClampedArray, x: number, y: number, tolerance: number, mode: PaintMode, options?: FloodOptions
   ): Rect | null {
     const { width, height } = this.doc
-    return this.paint(frameRect(width, height), (pixels) => floodFill(pixels, width, height, rgba, x, y, tolerance, mode, options))
+    return this.paint(frameRect(width, height), (pixels) =>
+      floodFill(pixels, width, height, rgba, x, y, tolerance, mode, options)
+    )
   }
 
   /** Sets the whole layer to 0. */

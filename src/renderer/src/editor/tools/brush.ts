@@ -47,7 +47,9 @@ export function brushSegmentBounds(
   x0: number, y0: number, x1: number, y1: number, diameter: number, width: number, height: number
 ): Rect | null {
   const reach = diameter / 2 + 1
-  return clipBox(Math.min(x0, x1) - reach, Math.min(y0, y1) - reach, Math.max(x0, x1) + reach, Math.max(y0, y1) + reach, width, height)
+  const left = Math.min(x0, x1) - reach
+  const top = Math.min(y0, y1) - reach
+  return clipBox(left, top, Math.max(x0, x1) + reach, Math.max(y0, y1) + reach, width, height)
 }
 
 /**

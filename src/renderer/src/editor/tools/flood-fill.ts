@@ -53,10 +53,9 @@ export function selectColorRegion(
   const x = Math.floor(seedX)
   const y = Math.floor(seedY)
   if (!(x >= 0 && x < width && y >= 0 && y < height)) return null
-  const seed = (y * width + x) * 4
-  const match = colorMatcher(rgba, rgba[seed], rgba[seed + 1], rgba[seed + 2], rgba[seed + 3], tolerance)
-  if (options.contiguous === false) return selectGlobal(match, width, height, out)
-  return scanlineFill(match, width, height, y * width + x, out, options.scratch ?? new FloodScratch())
+  const seedColor: SeedColor = { rgba, tolerance, offset: (y * width + x) * 4 }
+  if (options.contiguous === false) return selectGlobal(seedColor, width, height, out)
+  return scanlineFill(seedColor, width, height, y * width + x, out, options.scratch ?? new FloodScratch())
 }
 
 /**
@@ -85,24 +84,34 @@ export function floodFill(
   return rect
 }
 
-/** Predicate on pixel indices: colour within tolerance of the seed colour. */
-function colorMatcher(
-  rgba: Uint8Array | Uint8ClampedArray, r: number, g: number, b: number, a: number, tolerance: number
-): (pixel: number) => boolean {
+/** Inputs of the seed colour test. */
+interface SeedColor {
+  rgba: Uint8Array | Uint8ClampedArray
+  tolerance: number
+  /** Byte offset of the seed pixel in `rgba`. */
+  offset: number
+}
+
+/** Predicate "pixel within tolerance of the seed on every channel", with the seed channels hoisted. */
+function seedMatcher(seed: SeedColor): (pixel: number) => boolean {
+  const { rgba, tolerance } = seed
+  const r = rgba[seed.offset]
+  const g = rgba[seed.offset + 1]
+  const b = rgba[seed.offset + 2]
+  const a = rgba[seed.offset + 3]
   return (pixel) => {
     const o = pixel * 4
-    let d = rgba[o] - r
-    if (d > tolerance || d < -tolerance) return false
-    d = rgba[o + 1] - g
-    if (d > tolerance || d < -tolerance) return false
-    d = rgba[o + 2] - b
-    if (d > tolerance || d < -tolerance) return false
-    d = rgba[o + 3] - a
-    return d <= tolerance && d >= -tolerance
+    const dr = rgba[o] - r
+    const dg = rgba[o + 1] - g
+    const db = rgba[o + 2] - b
+    const da = rgba[o + 3] - a
+    return dr <= tolerance && dr >= -tolerance && dg <= tolerance && dg >= -tolerance &&
+      db <= tolerance && db >= -tolerance && da <= tolerance && da >= -tolerance
   }
 }
 
-function selectGlobal(match: (pixel: number) => boolean, width: number, height: number, out: Uint8Array): Rect | null {
+function selectGlobal(seed: SeedColor, width: number, height: number, out: Uint8Array): Rect | null {
+  const matches = seedMatcher(seed)
   let minX = width
   let maxX = -1
   let minY = -1
@@ -110,7 +119,7 @@ function selectGlobal(match: (pixel: number) => boolean, width: number, height: 
   for (let j = 0; j < height; j++) {
     const row = j * width
     for (let i = 0; i < width; i++) {
-      if (!match(row + i)) continue
+      if (!matches(row + i)) continue
       out[row + i] = 1
       if (minY < 0) minY = j
       maxY = j
@@ -122,14 +131,30 @@ function selectGlobal(match: (pixel: number) => boolean, width: number, height: 
   return { x: minX, y: minY, w: maxX - minX + 1, h: maxY - minY + 1 }
 }
 
+// Per-pixel states of `out` during a contiguous fill. Each pixel's colour is tested at most once
+// (UNKNOWN → MATCH or MISS), however many neighbouring spans look at it.
+const UNKNOWN = 0
+const MATCH = 1
+const MISS = 2
+const FILLED = 3
+
 /**
- * Span fill: pop a seed, grow it left and right into a maximal span of matching unmarked pixels,
- * mark it, then push the first pixel of every matching unmarked run directly above and below.
+ * Span fill: pop a seed, grow it left and right into a maximal span of open pixels, fill it, then
+ * push the first pixel of every open run directly above and below. `out` holds the states and is
+ * turned into the 0/1 region at the end; only the region's box grown by one pixel was touched.
  */
 function scanlineFill(
-  match: (pixel: number) => boolean, width: number, height: number,
-  start: number, out: Uint8Array, scratch: FloodScratch
+  seed: SeedColor, width: number, height: number, start: number, out: Uint8Array, scratch: FloodScratch
 ): Rect {
+  const matches = seedMatcher(seed)
+  // Whether `pixel` can join the region (an unfilled match); classifies unknown pixels on first sight.
+  const isOpen = (pixel: number): boolean => {
+    const current = out[pixel]
+    if (current !== UNKNOWN) return current === MATCH
+    const open = matches(pixel)
+    out[pixel] = open ? MATCH : MISS
+    return open
+  }
   let stack = scratch.stack
   let top = 0
   stack[top++] = start
@@ -139,37 +164,39 @@ function scanlineFill(
   let maxY = -1
   while (top > 0) {
     const pixel = stack[--top]
-    if (out[pixel] !== 0) continue
+    if (!isOpen(pixel)) continue
     const y = (pixel / width) | 0
     const row = y * width
     let left = pixel - row
     let right = left
-    while (left > 0 && out[row + left - 1] === 0 && match(row + left - 1)) left--
-    while (right < width - 1 && out[row + right + 1] === 0 && match(row + right + 1)) right++
-    out.fill(1, row + left, row + right + 1)
+    while (left > 0 && isOpen(row + left - 1)) left--
+    while (right < width - 1 && isOpen(row + right + 1)) right++
+    out.fill(FILLED, row + left, row + right + 1)
     if (left < minX) minX = left
     if (right > maxX) maxX = right
     if (y < minY) minY = y
     if (y > maxY) maxY = y
     for (let neighbour = y - 1; neighbour <= y + 1; neighbour += 2) {
       if (neighbour < 0 || neighbour >= height) continue
-      const base = neighbour * width
       let inRun = false
-      for (let i = left; i <= right; i++) {
-        const candidate = base + i
-        const open = out[candidate] === 0 && match(candidate)
+      for (let candidate = neighbour * width + left, end = neighbour * width + right; candidate <= end; candidate++) {
+        const open = isOpen(candidate)
         if (open && !inRun) {
           if (top === stack.length) {
             const grown = new Int32Array(stack.length * 2)
             grown.set(stack)
-            stack = grown
-            scratch.stack = grown
+            stack = scratch.stack = grown
           }
           stack[top++] = candidate
         }
         inRun = open
       }
     }
+  }
+  const x0 = Math.max(0, minX - 1)
+  const x1 = Math.min(width - 1, maxX + 1)
+  for (let j = Math.max(0, minY - 1); j <= Math.min(height - 1, maxY + 1); j++) {
+    for (let i = j * width + x0; i <= j * width + x1; i++) out[i] = out[i] === FILLED ? 1 : 0
   }
   return { x: minX, y: minY, w: maxX - minX + 1, h: maxY - minY + 1 }
 }

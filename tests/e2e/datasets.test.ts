@@ -1,0 +1,90 @@
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { Workbench } from '../../src/main/api/workbench'
+import { rendererDir } from '../../src/main/paths'
+import { startServer, type RunningServer } from '../../src/main/server/serve'
+import { runImport } from '../../src/main/datasets/run-import'
+import { ensureBuilt, launch, shot } from '../helpers/browser'
+import { PORORO_MINI, tempDir } from '../helpers/paths'
+
+let browser: Browser
+let page: Page
+let wb: Workbench
+let server: RunningServer
+let cleanup: () => void
+const pageErrors: string[] = []
+
+beforeAll(async () => {
+  ensureBuilt()
+  const t = tempDir('cpcsv-e2e-')
+  cleanup = t.cleanup
+  const ws = join(t.dir, 'ws')
+  await runImport(ws, { kind: 'demo', demo: 'cartoon', stories: 40, seed: 1 })
+  wb = new Workbench(ws)
+  server = await startServer(wb, { staticDir: rendererDir(), log: () => {} })
+  browser = await launch()
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  page.on('pageerror', (e) => pageErrors.push(e.message))
+})
+afterAll(async () => {
+  await browser?.close()
+  await server?.close()
+  await wb?.close()
+  cleanup?.()
+})
+
+describe('Datasets view in Chromium against serve mode', () => {
+  it('opens the app with the demo dataset listed', async () => {
+    await page.goto(server.startUrl)
+    await page.getByTestId('dataset-table').waitFor()
+    await expect(page.getByTestId('dataset-demo-cartoon').textContent()).resolves.toMatch(/Demo \(cartoon\)\s*40/)
+    expect(new URL(page.url()).searchParams.has('token')).toBe(false) // token taken out of the address bar
+    await shot(page, 'datasets-01-list')
+  })
+
+  it('imports the mini Pororo-SV fixture through the UI with progress', async () => {
+    await page.getByTestId('import-path').fill(PORORO_MINI)
+    await page.getByTestId('import-submit').click()
+    await page.getByTestId('job-finished').waitFor({ timeout: 60_000 })
+    await page.getByTestId('dataset-pororo-sv-mini').waitFor()
+    await expect(page.getByTestId('dataset-pororo-sv-mini').textContent()).resolves.toMatch(/Pororo-SV\s*11/)
+    await shot(page, 'datasets-02-imported')
+  })
+
+  it('shows a clear error for a bad folder', async () => {
+    await page.getByTestId('import-path').fill('/no/such/folder')
+    await page.getByTestId('import-submit').click()
+    await expect(page.getByTestId('job-error').first().textContent()).resolves.toMatch(/\/no\/such\/folder: folder not found/)
+  })
+
+  it('opens a story and shows its frames, captions and character labels', async () => {
+    await page.getByTestId('dataset-pororo-sv-mini').getByRole('link', { name: 'pororo-sv-mini' }).click()
+    await page.getByTestId('dataset-detail').waitFor()
+    await page.getByTestId('story-0').click()
+    await page.getByTestId('story-viewer').waitFor()
+    await expect(page.getByTestId('position-0').textContent()).resolves.toMatch(/Pororo and Loopy and Tongtong talk/)
+    const chips = await page.getByTestId('position-0').getByTestId('label-chip').allTextContents()
+    expect(chips).toEqual(['Pororo', 'Loopy', 'Tongtong'])
+    const loaded = await page.locator('[data-testid=position-0] img').evaluateAll((imgs) =>
+      imgs.every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0)
+    )
+    expect(loaded).toBe(true)
+    await shot(page, 'datasets-03-story')
+  })
+
+  it('visits every view', async () => {
+    for (const v of ['label', 'train', 'stories', 'evaluate', 'export', 'datasets']) {
+      await page.getByTestId(`nav-${v}`).click()
+      await page.getByTestId(`view-${v}`).waitFor()
+      await shot(page, `view-${v}`)
+    }
+  })
+
+  it('deletes a dataset after confirmation', async () => {
+    await page.getByTestId('delete-pororo-sv-mini').click()
+    await page.getByTestId('confirm-ok').click()
+    await page.getByTestId('dataset-pororo-sv-mini').waitFor({ state: 'detached' })
+    expect(pageErrors).toEqual([])
+  })
+})

@@ -1,0 +1,33 @@
+import { existsSync, mkdirSync } from 'node:fs'
+import { join, resolve } from 'node:path'
+import { spawnSync } from 'node:child_process'
+import { chromium, type Browser, type Page } from 'playwright-core'
+
+const ROOT = resolve(__dirname, '../..')
+/** Screenshots land here for a person to look at (CI keeps them as artifacts). */
+export const ARTIFACTS = join(ROOT, 'test-artifacts')
+
+/** Builds the renderer when it is missing or older than the sources. */
+export function ensureBuilt(): void {
+  const r = spawnSync(process.execPath, [join(ROOT, 'scripts', 'build.mjs'), '--if-stale'], { stdio: 'inherit' })
+  if (r.status !== 0) throw new Error('build failed')
+}
+
+export function chromiumPath(): string {
+  for (const p of [process.env.CHROMIUM_PATH, '/usr/bin/chromium', '/usr/bin/chromium-browser', '/usr/bin/google-chrome']) {
+    if (p && existsSync(p)) return p
+  }
+  throw new Error('Chromium not found: install Debian chromium (apt-get install chromium) or set CHROMIUM_PATH')
+}
+
+export async function launch(): Promise<Browser> {
+  return chromium.launch({
+    executablePath: chromiumPath(),
+    args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync']
+  })
+}
+
+export async function shot(page: Page, name: string): Promise<void> {
+  mkdirSync(ARTIFACTS, { recursive: true })
+  await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true })
+}
