@@ -6,6 +6,11 @@
 import { z } from 'zod'
 import type {
   AppInfo,
+  FrameDetail,
+  FrameInfo,
+  LabelingProgress,
+  MaskData,
+  MaskVersion,
   DatasetDetail,
   DatasetSummary,
   ImportJob,
@@ -14,6 +19,7 @@ import type {
 } from './domain'
 
 const id = z.number().int().positive()
+const characterIdx = z.number().int().min(0).max(255)
 const datasetName = z
   .string()
   .trim()
@@ -50,7 +56,25 @@ export const requestSchemas = {
       limit: z.number().int().min(1).max(500).default(50)
     })
     .strict(),
-  'stories:get': z.object({ id }).strict()
+  'stories:get': z.object({ id }).strict(),
+  'frames:get': z.object({ id }).strict(),
+  'frames:setStatus': z.object({ id, status: z.enum(['unlabeled', 'in_progress', 'done', 'skipped']) }).strict(),
+  'frames:nextUnlabeled': z
+    .object({ datasetId: id, split: z.enum(['train', 'val', 'test']).optional(), afterFrameId: z.number().int().min(0).optional() })
+    .strict(),
+  'labels:set': z.object({ frameId: id, characterIdx, present: z.boolean() }).strict(),
+  'masks:get': z.object({ frameId: id, characterIdx: characterIdx.nullable(), source: z.enum(['hand', 'imported', 'truth', 'generated']) }).strict(),
+  'masks:save': z
+    .object({
+      frameId: id,
+      characterIdx,
+      // Row-major run lengths; checked against the frame's size by the service.
+      rle: z.array(z.number().int().min(0)).max(4 * 1024 * 1024, 'RLE has too many runs')
+    })
+    .strict(),
+  'masks:versions': z.object({ frameId: id, characterIdx }).strict(),
+  'masks:restore': z.object({ frameId: id, characterIdx, version: z.number().int().positive() }).strict(),
+  'labeling:progress': z.object({ datasetId: id }).strict()
 } as const
 
 export type Channel = keyof typeof requestSchemas
@@ -68,6 +92,15 @@ export interface ReplyMap {
   'datasets:delete': { deleted: number }
   'stories:list': { total: number; stories: StorySummary[] }
   'stories:get': StoryDetail
+  'frames:get': FrameDetail
+  'frames:setStatus': FrameInfo
+  'frames:nextUnlabeled': { frameId: number; storyId: number } | null
+  'labels:set': FrameInfo
+  'masks:get': MaskData | null
+  'masks:save': { version: number; area: number; updatedAt: string; frame: FrameInfo }
+  'masks:versions': MaskVersion[]
+  'masks:restore': MaskData
+  'labeling:progress': LabelingProgress
 }
 export type ReplyOf<C extends Channel> = ReplyMap[C]
 
@@ -82,6 +115,7 @@ export type WorkbenchEvent =
   | { type: 'import:progress'; job: ImportJob }
   | { type: 'import:finished'; job: ImportJob }
   | { type: 'datasets:changed' }
+  | { type: 'labeling:changed'; datasetId: number; frameId: number }
 
 export type EventType = WorkbenchEvent['type']
 

@@ -102,3 +102,39 @@ export interface AppInfo {
   transport: 'electron' | 'serve'
   datasets: number
 }
+
+/** One stored mask as it crosses the API: row-major RLE (see src/shared/rle.ts). */
+export interface MaskData {
+  /** Character index in the dataset, or null for a figure-ground union mask. */
+  characterIdx: number | null
+  source: MaskSource
+  width: number
+  height: number
+  rle: number[]
+  version: number
+  area: number
+  updatedAt: string
+}
+
+/** A frame opened for labeling: its info, its clip's captions, its hand and imported masks. */
+export interface FrameDetail {
+  frame: FrameInfo
+  datasetId: number
+  clipKey: string
+  captions: string[]
+  /** Hand-labelled and imported masks. Ground truth of generated datasets is never included. */
+  masks: MaskData[]
+}
+
+export interface MaskVersion {
+  version: number
+  area: number
+  createdAt: string
+}
+
+export interface LabelingProgress {
+  frames: number
+  byStatus: Record<FrameStatus, number>
+  perCharacter: { idx: number; name: string; color: string; frames: number; pixels: number }[]
+  recent: { frameId: number; status: FrameStatus; updatedAt: string }[]
+}

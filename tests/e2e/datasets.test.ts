@@ -67,7 +67,10 @@ describe('Datasets view in Chromium against serve mode', () => {
     const chips = await page.getByTestId('position-0').getByTestId('label-chip').allTextContents()
     expect(chips).toEqual(['Pororo', 'Loopy', 'Tongtong'])
     const loaded = await page.locator('[data-testid=position-0] img').evaluateAll((imgs) =>
-      imgs.every((i) => (i as HTMLImageElement).complete && (i as HTMLImageElement).naturalWidth > 0)
+      imgs.every((i) => {
+        const img = i as unknown as { complete: boolean; naturalWidth: number }
+        return img.complete && img.naturalWidth > 0
+      })
     )
     expect(loaded).toBe(true)
     await shot(page, 'datasets-03-story')

@@ -59,7 +59,8 @@ describe('multiplyTransposed and gram', () => {
     [9, 3, 1100],
     [1, 1, 1],
     [4, 2, 600],
-    [6, 131, 70]
+    [6, 131, 70],
+    [150, 3, 20]
   ])('match a plain triple loop for %i×%i·(%i)', (m, n, k) => {
     const a = randomMatrix(m, k, 3)
     const b = randomMatrix(n, k, 5)

@@ -2,7 +2,9 @@ import { EventEmitter } from 'node:events'
 import { readFileSync } from 'node:fs'
 import { join } from 'node:path'
 import { packageRoot } from '../paths'
-import type { Channel, ParsedRequestOf, ReplyOf, WorkbenchEvent } from '../../shared/contract'
+import type { WorkbenchEvent } from '../../shared/contract'
+import type { Handlers } from './handler-types'
+import { labelingHandlers } from './labeling-service'
 import { UserError } from '../../shared/result'
 import { openDatabase, type Db } from '../db/database'
 import {
@@ -17,7 +19,6 @@ import { FrameStore } from '../frame-store'
 import { ensureWorkspace, type WorkspacePaths } from '../workspace'
 import { ImportJobs } from './import-jobs'
 
-type Handlers = { [C in Channel]: (req: ParsedRequestOf<C>) => Promise<ReplyOf<C>> | ReplyOf<C> }
 
 const packageVersion = (): string => {
   try {
@@ -45,6 +46,7 @@ export class Workbench {
     this.db = openDatabase(this.paths.database)
     this.frames = new FrameStore(this.paths.frames)
     this.imports = new ImportJobs(this.paths.root, (e) => this.emit(e))
+    this.handlers = this.createHandlers()
   }
 
   emit(event: WorkbenchEvent): void {
@@ -61,7 +63,11 @@ export class Workbench {
     this.db.close()
   }
 
-  readonly handlers: Handlers = {
+  readonly handlers: Handlers
+
+  private createHandlers(): Handlers {
+    return {
+    ...labelingHandlers(this.db, (e) => this.emit(e)),
     'app:info': () => ({
       version: packageVersion(),
       workspace: this.paths.root,
@@ -97,6 +103,7 @@ export class Workbench {
       const s = getStory(this.db, id)
       if (!s) throw new UserError(`story ${id} not found`, 'not_found')
       return s
+    }
     }
   }
 

@@ -140,10 +140,8 @@ function traceSqrtProduct(fa: SideFactor, fb: SideFactor, dim: number): number {
 
 function featureFactor(set: FeatureSet): SideFactor {
   const { data, n, dim } = set
-  if (n > dim) {
-    const stats = featureStats(data, n, dim)
-    return { ...statsFactor(stats, 0), trace: trace(stats.sigma, dim) }
-  }
+  // More samples than dimensions: the covariance's factor (rank ≤ dim) is the smaller one.
+  if (n > dim) return statsFactor(featureStats(data, n, dim), 0)
   const mu = columnMeans(data, n, dim)
   const factor = new Float64Array(n * dim)
   const scale = 1 / Math.sqrt(n - 1)

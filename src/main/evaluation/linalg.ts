@@ -24,24 +24,9 @@ const ROW_BLOCK = 128
  * @param b n×k
  * @returns m×n
  */
-export function multiplyTransposed(
-  a: Float64Array,
-  b: Float64Array,
-  m: number,
-  n: number,
-  k: number
-): Float64Array {
+export function multiplyTransposed(a: Float64Array, b: Float64Array, m: number, n: number, k: number): Float64Array {
   const c = new Float64Array(m * n)
-  for (let p0 = 0; p0 < k; p0 += DEPTH_BLOCK) {
-    const p1 = Math.min(k, p0 + DEPTH_BLOCK)
-    for (let j0 = 0; j0 < n; j0 += ROW_BLOCK) {
-      const j1 = Math.min(n, j0 + ROW_BLOCK)
-      for (let i = 0; i < m; i += 4) {
-        const rows = Math.min(4, m - i)
-        for (let j = j0; j < j1; j += 2) accumulateTile(a, b, c, 0, n, k, i, rows, j, Math.min(2, j1 - j), p0, p1)
-      }
-    }
-  }
+  productTiles(a, b, c, m, n, k, false)
   return c
 }
 
@@ -53,21 +38,30 @@ export function multiplyTransposed(
  */
 export function gram(a: Float64Array, m: number, k: number, into?: Float64Array): Float64Array {
   const g = into ?? new Float64Array(m * m)
-  for (let p0 = 0; p0 < k; p0 += DEPTH_BLOCK) {
-    const p1 = Math.min(k, p0 + DEPTH_BLOCK)
-    for (let i = 0; i < m; i += 4) {
-      const rows = Math.min(4, m - i)
-      // Tiles reaching the diagonal are computed whole; the mirror below overwrites the upper part.
-      for (let j = 0; j < i + rows; j += 2) accumulateTile(a, a, g, 0, m, k, i, rows, j, Math.min(2, i + rows - j), p0, p1)
-    }
-  }
+  productTiles(a, a, g, m, m, k, true)
+  // Tiles reaching the diagonal were computed whole; their upper parts are overwritten here.
   for (let i = 0; i < m; i++) for (let j = i + 1; j < m; j++) g[i * m + j] = g[j * m + i]
   return g
 }
 
+/** c += a·bᵀ in cache blocks, all of it or (lower) only the tiles that reach the lower triangle. */
+function productTiles(a: Float64Array, b: Float64Array, c: Float64Array, m: number, n: number, k: number, lower: boolean): void {
+  for (let p0 = 0; p0 < k; p0 += DEPTH_BLOCK) {
+    const p1 = Math.min(k, p0 + DEPTH_BLOCK)
+    for (let j0 = 0; j0 < n; j0 += ROW_BLOCK) {
+      const j1 = Math.min(n, j0 + ROW_BLOCK)
+      for (let i = lower ? j0 - (j0 % 4) : 0; i < m; i += 4) {
+        const rows = Math.min(4, m - i)
+        const end = lower ? Math.min(j1, i + rows) : j1
+        for (let j = j0; j < end; j += 2) accumulateTile(a, b, c, 0, n, k, i, rows, j, Math.min(2, end - j), p0, p1)
+      }
+    }
+  }
+}
+
 /**
- * c[offset + (i..i+rows)·ldc + (j..j+cols)] += sign · a[i.., p0..p1] · b[j.., p0..p1]ᵀ. The full 4×2 case keeps its eight
- * sums in locals (registers), which is what makes this ~4x faster than a plain triple loop.
+ * c[offset + (i..i+rows)·ldc + (j..j+cols)] += sign · a[i.., p0..p1] · b[j.., p0..p1]ᵀ. The full
+ * 4×2 tile keeps its eight sums in locals (registers): ~4x faster than a plain triple loop.
  */
 function accumulateTile(
   a: Float64Array, b: Float64Array, c: Float64Array, offset: number, ldc: number, k: number,

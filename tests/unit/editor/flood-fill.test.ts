@@ -184,10 +184,8 @@ describe('floodFill', () => {
       }
     }
     const layer = new Uint8Array(width * width)
-    const start = performance.now()
     floodFill(layer, width, width, rgba, 0, 0, 0, 'add')
-    const elapsed = performance.now() - start
     expect(countOnes(layer)).toBe(256 * 512 + 256)
-    expect(elapsed).toBeLessThan(200)
+    // Speed is measured by bench/labeling.ts, never by a timed test.
   })
 })

@@ -97,36 +97,76 @@ function shade(base: number, metal: boolean, n: Vec3): number {
   return rgb(((base >> 16) & 255) * k + add, ((base >> 8) & 255) * k + add, (base & 255) * k + add)
 }
 
-/** Grey ground under a soft key-light pool, darkened by each object's shadow. */
-function drawGround(raster: Raster, objects: readonly ClevrObject[]): void {
-  const size = raster.width
-  const sx = -LIGHT[0] / LIGHT[2]
-  const sy = -LIGHT[1] / LIGHT[2]
-  const shadows = objects.map((o) => {
-    const h = clevrCenterHeight(o)
-    return { x: o.x + sx * h, y: o.y + sy * h, r: clevrRadius(o) * 1.05, stretch: 1 + 0.35 * Math.hypot(sx, sy) }
-  })
-  const along = normalize([sx, sy, 0])
-  raster.owner.fill(0)
+/** Per frame size: the lit ground without shadows and the world x, y seen through each pixel. */
+interface GroundCache {
+  rgb: Uint8Array
+  light: Float32Array
+  gx: Float32Array
+  gy: Float32Array
+}
+const groundCache = new Map<number, GroundCache>()
+
+/** Casts a ray through every pixel once per frame size; every frame reuses the result. */
+function groundFor(size: number): GroundCache {
+  const cached = groundCache.get(size)
+  if (cached) return cached
+  const n = size * size
+  const ground: GroundCache = { rgb: new Uint8Array(n * 3), light: new Float32Array(n), gx: new Float32Array(n), gy: new Float32Array(n) }
   for (let py = 0; py < size; py++) {
     for (let px = 0; px < size; px++) {
       const u = ((px + 0.5) / size - LENS.cx) / LENS.focal
       const v = (LENS.cy - (py + 0.5) / size) / LENS.focal
-      const dir: Vec3 = [FORWARD[0] + u * RIGHT[0] + v * UP[0], FORWARD[1] + u * RIGHT[1] + v * UP[1], FORWARD[2] + v * UP[2]]
-      const t = dir[2] < -1e-3 ? -EYE[2] / dir[2] : 60
-      const gx = EYE[0] + t * dir[0]
-      const gy = EYE[1] + t * dir[1]
-      let light = 138 + 26 * Math.exp(-((gx + 1) ** 2 + (gy - 1) ** 2) / 30) - Math.min(20, t * 0.8)
-      for (const s of shadows) {
-        const dx = gx - s.x
-        const dy = gy - s.y
-        const a = (dx * along[0] + dy * along[1]) / s.stretch
-        const b = -dx * along[1] + dy * along[0]
-        const q = Math.sqrt(a * a + b * b) / s.r
-        if (q < 1.3) light *= 1 - 0.5 * smooth((1.3 - q) / 0.75)
-      }
-      raster.put(px, py, rgb(light, light, light + 3), 0)
+      const dx = FORWARD[0] + u * RIGHT[0] + v * UP[0]
+      const dy = FORWARD[1] + u * RIGHT[1] + v * UP[1]
+      const dz = FORWARD[2] + v * UP[2]
+      // Rays at or above the horizon count as far ground (the lens never shows sky in practice).
+      const t = dz < -1e-3 ? Math.min(60, -EYE[2] / dz) : 60
+      const i = py * size + px
+      ground.gx[i] = EYE[0] + t * dx
+      ground.gy[i] = EYE[1] + t * dy
+      // A soft pool of key light left of centre, fading with distance from the camera.
+      const pool = Math.exp(-((ground.gx[i] + 1) ** 2 + (ground.gy[i] - 1) ** 2) / 30)
+      ground.light[i] = 138 + 26 * pool - Math.min(20, t * 0.8)
+      const c = rgb(ground.light[i], ground.light[i], ground.light[i] + 3)
+      ground.rgb.set([(c >> 16) & 255, (c >> 8) & 255, c & 255], i * 3)
     }
+  }
+  groundCache.set(size, ground)
+  return ground
+}
+
+/** Grey ground under a soft key-light pool, darkened by each object's soft shadow. */
+function drawGround(raster: Raster, objects: readonly ClevrObject[]): void {
+  const size = raster.width
+  const ground = groundFor(size)
+  raster.rgb.set(ground.rgb)
+  raster.owner.fill(0)
+  const sx = -LIGHT[0] / LIGHT[2]
+  const sy = -LIGHT[1] / LIGHT[2]
+  const along = normalize([sx, sy, 0])
+  const stretch = 1 + 0.35 * Math.hypot(sx, sy)
+  const factor = new Float32Array(size * size).fill(1)
+  for (const o of objects) {
+    // Shadow: an ellipse around the ground point below the object centre along the light,
+    // stretched along the light direction, fading out smoothly past its rim.
+    const h = clevrCenterHeight(o)
+    const cx = o.x + sx * h
+    const cy = o.y + sy * h
+    const reach = clevrRadius(o) * 1.05 * 1.3
+    for (let i = 0; i < factor.length; i++) {
+      const dx = ground.gx[i] - cx
+      const dy = ground.gy[i] - cy
+      if (Math.abs(dx) > reach * stretch || Math.abs(dy) > reach * stretch) continue
+      const a = (dx * along[0] + dy * along[1]) / stretch
+      const b = -dx * along[1] + dy * along[0]
+      const q = (Math.sqrt(a * a + b * b) / reach) * 1.3
+      if (q < 1.3) factor[i] *= 1 - 0.5 * smooth((1.3 - q) / 0.75)
+    }
+  }
+  for (let i = 0; i < factor.length; i++) {
+    if (factor[i] === 1) continue
+    const light = ground.light[i] * factor[i]
+    raster.put(i % size, Math.floor(i / size), rgb(light, light, light + 3), 0)
   }
 }
 

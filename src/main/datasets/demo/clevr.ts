@@ -76,15 +76,15 @@ export function clevrSceneId(index: number): string {
 
 function toBundleClip(index: number, scene: ClevrScene, k: number, vectors: Float32Array[], labels: number[][]): BundleClip {
   const raster = scene.frames[k]
-  const objectMasks = scene.objects.slice(0, k + 1).map((_, j) => raster.maskOf(j + 1).mask)
   const truthMasks = new Map<number, Uint8Array>()
   for (let b = 0; b < CLEVR_LABEL_DIM; b++) {
-    if (!labels[k][b]) continue
-    const mask = new Uint8Array(raster.width * raster.height)
-    objectMasks.forEach((m, j) => {
-      if (clevrObjectBits(scene.objects[j])[b]) for (let i = 0; i < m.length; i++) mask[i] |= m[i]
-    })
-    truthMasks.set(b, mask)
+    if (labels[k][b]) truthMasks.set(b, new Uint8Array(raster.width * raster.height))
+  }
+  // Owner j + 1 is object j; its pixels go to the layer of each of its four attribute bits.
+  const layersOf = scene.objects.map((o) => clevrObjectBits(o).flatMap((on, b) => (on ? [truthMasks.get(b)] : [])))
+  for (let i = 0; i < raster.owner.length; i++) {
+    const owner = raster.owner[i]
+    if (owner > 0) for (const layer of layersOf[owner - 1]) layer![i] = 1
   }
   const episode = clevrSceneId(index)
   return {

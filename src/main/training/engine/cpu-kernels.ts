@@ -47,9 +47,23 @@ export function resizeNearestGradValues(
   alignCorners: boolean,
   halfPixelCenters: boolean
 ): Float32Array {
+  const dx = new Float32Array(imageShape.reduce((a, b) => a * b, 1))
+  resizeNearestGradInto(dx, dy, dyShape, imageShape, alignCorners, halfPixelCenters)
+  return dx
+}
+
+/** As `resizeNearestGradValues`, into `dx` (overwritten); shared with the wasm kernel. */
+export function resizeNearestGradInto(
+  dx: Float32Array,
+  dy: Float32Array,
+  dyShape: readonly number[],
+  imageShape: readonly number[],
+  alignCorners: boolean,
+  halfPixelCenters: boolean
+): void {
   const [batch, inHeight, inWidth, depth] = imageShape
   const [, outHeight, outWidth] = dyShape
-  const dx = new Float32Array(batch * inHeight * inWidth * depth)
+  dx.fill(0)
   const rowRatio = ratio(inHeight, outHeight, alignCorners)
   const colRatio = ratio(inWidth, outWidth, alignCorners)
   const colSource = Array.from({ length: outWidth }, (_, c) => nearestSource(c, colRatio, inWidth, alignCorners, halfPixelCenters))
@@ -63,7 +77,6 @@ export function resizeNearestGradValues(
       }
     }
   }
-  return dx
 }
 
 function resizeNearestNeighborGrad(args: {

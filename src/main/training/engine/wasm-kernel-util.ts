@@ -1,5 +1,5 @@
 import { getKernel } from '@tensorflow/tfjs'
-import type { NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs'
+import type { KernelConfig, NamedAttrMap, NamedTensorInfoMap, TensorInfo } from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
 
 /** Name under which `@tensorflow/tfjs-backend-wasm` registers itself and its kernels. */
@@ -29,6 +29,19 @@ export function callWasmKernel(
   const out = config.kernelFunc({ inputs, backend, attrs })
   if (Array.isArray(out)) throw new Error(`wasm kernel '${name}' returned several outputs`)
   return out
+}
+
+/**
+ * Stock wasm kernels that the project replaced, by kernel name. Fast paths fall back to them for
+ * inputs they don't cover; filled by registerWasmKernels.
+ */
+export const stockWasmKernels = new Map<string, KernelConfig>()
+
+/** Runs the stock kernel `name` replaced, for inputs outside a fast path. */
+export function callStockKernel(name: string, args: WasmKernelArgs): TensorInfo {
+  const config = stockWasmKernels.get(name)
+  if (config == null) throw new Error(`stock wasm kernel '${name}' is not available`)
+  return config.kernelFunc(args as never) as TensorInfo
 }
 
 /**

@@ -15,9 +15,10 @@ import '@tensorflow/tfjs-backend-wasm'
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs'
 import type { KernelConfig } from '@tensorflow/tfjs'
 import { wasmConvKernelConfigs } from './wasm-conv-kernels'
-import { stockLayoutKernels, wasmLayoutKernelConfigs } from './wasm-layout-kernels'
+import { wasmLayoutKernelConfigs } from './wasm-layout-kernels'
+import { wasmElementwiseKernelConfigs } from './wasm-elementwise-kernels'
 import { wasmExtraKernelConfigs } from './wasm-extra-kernels'
-import { WASM } from './wasm-kernel-util'
+import { WASM, stockWasmKernels } from './wasm-kernel-util'
 
 /** Why each project kernel is registered; shown by the benchmark and useful in logs. */
 export const WASM_KERNEL_REASONS: Readonly<Record<string, string>> = {
@@ -26,17 +27,24 @@ export const WASM_KERNEL_REASONS: Readonly<Record<string, string>> = {
   Tile: 'batch-norm gradient tiles statistics every step; block copies instead',
   Slice: 'stock kernel copies its whole input first; reads a heap view instead',
   UnsortedSegmentSum: 'missing in tfjs-backend-wasm 4.22 (gather gradient)',
-  MaxPoolGrad: 'stock kernel is wrong for batch > 1 or several channels'
+  MaxPoolGrad: 'stock kernel is wrong for batch > 1 or several channels',
+  Greater: 'stock comparisons branch per element (5-20x slower than Add); leaky-ReLU gradient',
+  GreaterEqual: 'as Greater (maximum and clip gradients)',
+  Less: 'as Greater',
+  LessEqual: 'as Greater (clip gradient)',
+  Equal: 'as Greater',
+  NotEqual: 'as Greater',
+  LeakyRelu: 'stock kernel branches per element; every discriminator layer, every pass',
+  Select: 'stock kernel branches per element; leaky-ReLU gradient',
+  ResizeNearestNeighborGrad: 'stock kernel searches a window per pixel; nearest x2 upsampling gradient'
 }
 
 const projectConfigs: readonly KernelConfig[] = [
   ...wasmConvKernelConfigs,
   ...wasmLayoutKernelConfigs,
-  ...wasmExtraKernelConfigs
+  ...wasmExtraKernelConfigs,
+  ...wasmElementwiseKernelConfigs
 ]
-
-/** Stock wasm kernels that registration replaced, by kernel name. */
-const replaced = new Map<string, KernelConfig>()
 
 /**
  * Registers the project's wasm kernels. Idempotent: kernels already registered by an earlier
@@ -48,10 +56,7 @@ export function registerWasmKernels(): void {
     const current = getKernel(config.kernelName, WASM)
     if (current?.kernelFunc === config.kernelFunc) continue
     if (current != null) {
-      replaced.set(config.kernelName, current)
-      if (config.kernelName === 'Tile' || config.kernelName === 'Slice') {
-        stockLayoutKernels.set(config.kernelName, current)
-      }
+      stockWasmKernels.set(config.kernelName, current)
       // An explicit unregister avoids registerKernel's duplicate warning.
       unregisterKernel(config.kernelName, WASM)
     }
@@ -71,7 +76,7 @@ export function unregisterWasmKernels(): void {
     const current = getKernel(config.kernelName, WASM)
     if (current?.kernelFunc !== config.kernelFunc) continue
     unregisterKernel(config.kernelName, WASM)
-    const stock = replaced.get(config.kernelName)
+    const stock = stockWasmKernels.get(config.kernelName)
     if (stock != null) registerKernel(stock)
   }
 }
@@ -85,5 +90,5 @@ export function registeredWasmKernels(): string[] {
 
 /** The stock wasm kernel that registration replaced under `name`, if any (for benchmarks). */
 export function stockWasmKernel(name: string): KernelConfig | undefined {
-  return replaced.get(name)
+  return stockWasmKernels.get(name)
 }

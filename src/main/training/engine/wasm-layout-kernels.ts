@@ -11,22 +11,13 @@
  */
 import { slice_util } from '@tensorflow/tfjs'
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs'
-import { WASM, sizeOf } from './wasm-kernel-util'
+import { WASM, callStockKernel as stock, sizeOf } from './wasm-kernel-util'
 import type { WasmKernelArgs } from './wasm-kernel-util'
 
 type HeapArray = Float32Array | Int32Array | Uint8Array
 
 /** Below this many elements a plain loop beats `copyWithin`/`set` call overhead. */
 const SMALL_BLOCK = 16
-
-/** Stock kernels replaced here, for inputs the fast paths do not cover (set on registration). */
-export const stockLayoutKernels = new Map<string, KernelConfig>()
-
-function stock(name: string, args: WasmKernelArgs): TensorInfo {
-  const config = stockLayoutKernels.get(name)
-  if (config == null) throw new Error(`stock wasm kernel '${name}' is not available`)
-  return config.kernelFunc(args as never) as TensorInfo
-}
 
 /**
  * Repeats `x` along every axis. The compact input is copied to the start of the output, then

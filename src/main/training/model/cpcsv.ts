@@ -9,7 +9,7 @@ import { FrameDiscriminator, StoryDiscriminator, type Discriminator } from './di
 import { Generator, type PathNoise } from './generator'
 import { learningRatesForEpoch } from './lr-schedule'
 import type { ModelName, ParamStore } from './params'
-import { EVAL_CONTEXT } from './tracer'
+import { EVAL_CONTEXT, tidyObject } from './tracer'
 
 export interface CpcsvModels {
   config: TrainConfig
@@ -102,7 +102,7 @@ export interface GeneratedStories {
  * z (T, B, zDim). The caller owns the returned tensors.
  */
 export function generateStories(models: CpcsvModels, text: tf.Tensor3D, labels: tf.Tensor3D, noise: PathNoise): GeneratedStories {
-  return tf.tidy(() => {
+  return tidyObject(() => {
     const [b, t] = text.shape
     const out = models.generator.story(text, labels, noise, EVAL_CONTEXT)
     const images = tf.reshape(out.images, [b, t, 64, 64, 3]) as tf.Tensor5D

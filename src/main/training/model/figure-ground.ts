@@ -11,7 +11,7 @@ import type { BatchNormOptions } from './batch-norm'
 import { DecoderBranch } from './image-generator'
 import { conv3x3, convKernel } from './layers'
 import type { ParamStore } from './params'
-import type { RunContext } from './tracer'
+import { type RunContext, tidyObject } from './tracer'
 
 export interface DecodeOutput {
   /** (N, 64, 64, 3) in [-1, 1]. */
@@ -57,7 +57,7 @@ export class FigureGroundDecoder {
   apply(z: tf.Tensor2D, ctx: RunContext): DecodeOutput {
     if (!this.mask) return this.imageOnly(z, ctx)
     const mask = this.mask
-    return tf.tidy(() => {
+    return tidyObject(() => {
       let img = this.image.start(z, ctx)
       let seg = mask.start(z, ctx)
       img = this.fuse(img, seg, this.fuse4 as tf.Tensor4D, 'G.fuse4', ctx)
@@ -73,7 +73,7 @@ export class FigureGroundDecoder {
   }
 
   private imageOnly(z: tf.Tensor2D, ctx: RunContext): DecodeOutput {
-    return tf.tidy(() => {
+    return tidyObject(() => {
       let img = this.image.start(z, ctx)
       for (let i = 1; i <= 4; i++) img = this.image.up(i, img, ctx)
       return { images: this.image.finish(img, ctx), masks: null }

@@ -13,7 +13,7 @@ import { FigureGroundDecoder } from './figure-ground'
 import { ParamStore, type ParamStoreOptions } from './params'
 import { StoryEncoder } from './story-encoder'
 import { Text2Gist } from './text2gist'
-import type { RunContext } from './tracer'
+import { type RunContext, tidyObject } from './tracer'
 
 /** Noise of one generator call on one path. All N(0, 1). */
 export interface PathNoise {
@@ -67,7 +67,7 @@ export class Generator {
    * fixStoryCodeOrder is false (bug B1, upstream's tiling along the batch axis).
    */
   story(text: tf.Tensor3D, labels: tf.Tensor3D, noise: PathNoise, ctx: RunContext): GeneratorOutput {
-    return tf.tidy(() => {
+    return tidyObject(() => {
       const [b, t, d] = text.shape
       const motion = tf.concat([text, labels], 2) as tf.Tensor3D
       const code = this.storyEncoder.apply(tf.reshape(text, [b, t * d]), noise.eps, ctx)
@@ -85,7 +85,7 @@ export class Generator {
    * noise rows N, z (1, N, zDim).
    */
   images(text: tf.Tensor2D, labels: tf.Tensor2D, content: tf.Tensor3D, noise: PathNoise, ctx: RunContext): GeneratorOutput {
-    return tf.tidy(() => {
+    return tidyObject(() => {
       const [n, t, d] = content.shape
       const motionFlat = tf.concat([text, labels], 1) as tf.Tensor2D
       const motion = tf.expandDims(motionFlat, 1) as tf.Tensor3D

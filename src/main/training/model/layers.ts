@@ -21,7 +21,7 @@ export class Linear {
   apply(x: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
       const y = tf.matMul(x, this.kernel as tf.Tensor2D)
-      return this.bias ? tf.add(y, this.bias) : y
+      return (this.bias ? tf.add(y, this.bias) : y) as tf.Tensor2D
     })
   }
 }

@@ -47,8 +47,10 @@ export function bceLoss(p: tf.Tensor1D, target: 0 | 1, w?: tf.Tensor1D | null): 
  */
 export function multiLabelSoftMarginLoss(logits: tf.Tensor2D, labels: tf.Tensor2D, w?: tf.Tensor1D | null): tf.Scalar {
   return tf.tidy(() => {
-    const pos = tf.mul(labels, tf.logSigmoid(logits))
-    const neg = tf.mul(tf.sub(1, labels), tf.logSigmoid(tf.neg(logits)))
+    // log sigmoid(x) = -softplus(-x). Not tf.logSigmoid: its custom gradient closes over its
+    // input instead of saving it, so it fails once an inner tidy has freed that input.
+    const pos = tf.mul(labels, tf.neg(tf.softplus(tf.neg(logits))))
+    const neg = tf.mul(tf.sub(1, labels), tf.neg(tf.softplus(logits)))
     const perSample = tf.div(tf.neg(tf.sum(tf.add(pos, neg), 1)), logits.shape[1])
     return weightedMean(perSample as tf.Tensor1D, w)
   })

@@ -132,7 +132,7 @@ function hashName(s: string): number {
 
 /** PyTorch shape of an entry's tensor. */
 export function torchShape(entry: ParamEntry): number[] {
-  const s = entry.variable.shape
+  const s = entry.variable.shape as number[]
   switch (entry.layout) {
     case 'linear':
       return [s[1], s[0]]
@@ -145,7 +145,7 @@ export function torchShape(entry: ParamEntry): number[] {
 
 /** Converts TF-layout data of `entry` to PyTorch layout (C order). */
 export function toTorch(entry: ParamEntry, data: Float32Array): Float32Array {
-  const s = entry.variable.shape
+  const s = entry.variable.shape as number[]
   switch (entry.layout) {
     case 'same':
       return data.slice()
@@ -162,7 +162,7 @@ export function toTorch(entry: ParamEntry, data: Float32Array): Float32Array {
 
 /** Converts PyTorch-layout data to the TF layout of `entry`. */
 export function fromTorch(entry: ParamEntry, data: Float32Array): Float32Array {
-  const s = entry.variable.shape
+  const s = entry.variable.shape as number[]
   switch (entry.layout) {
     case 'same':
       return data.slice()

@@ -42,3 +42,11 @@ export class Tracer {
     this.calls.clear()
   }
 }
+
+/**
+ * tf.tidy for functions returning objects with tensor fields (some possibly null), which
+ * tf.tidy's TensorContainer type does not admit; tidy handles them at run time.
+ */
+export function tidyObject<T>(fn: () => T): T {
+  return tf.tidy(fn as unknown as () => tf.TensorContainer) as unknown as T
+}

@@ -18,7 +18,7 @@ import type { GeneratorOutput } from './generator'
 import { type DiscriminatorLoss, discriminatorLoss, generatorLoss } from './losses'
 import type { ModelName } from './params'
 import { klLoss } from './story-encoder'
-import type { RunContext, Tracer } from './tracer'
+import { type RunContext, type Tracer, tidyObject } from './tracer'
 
 /** Loss values of one step (upstream's names in parentheses). */
 export interface StepLosses {
@@ -73,7 +73,7 @@ function asStories(images: tf.Tensor4D, batch: CpcsvBatch): tf.Tensor5D {
 
 /** Phase 1: fakes and conditions for the D phase, as constants. Caller disposes. */
 function generateFakes(models: CpcsvModels, batch: CpcsvBatch, noise: GeneratorNoise, trace?: Tracer): FakeSamples {
-  return tf.tidy(() => {
+  return tidyObject(() => {
     const { story, image } = generate(models, batch, noise, { training: true, trace })
     return {
       stories: asStories(story.images, batch),
@@ -136,7 +136,10 @@ function discriminatorPhase(
 }
 
 /** Identity forward, zero gradient: upstream's `conditions.detach()`. */
-const stopGradient = tf.customGrad((x: tf.Tensor) => ({ value: x.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) }))
+const stopGradient = tf.customGrad((...inputs) => {
+  const x = inputs[0] as tf.Tensor
+  return { value: x.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) }
+})
 
 /** Phase 3: the generator update. Returns the G entries of StepLosses. */
 function generatorPhase(
