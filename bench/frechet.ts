@@ -5,7 +5,7 @@
  *   npx tsx bench/frechet.ts            features route (what the evaluator calls)
  *   npx tsx bench/frechet.ts --stats    also the statistics route (frechetDistance on featureStats)
  *
- * Times are wall-clock medians of a few runs after one warm-up run, and include computing the
+ * Times are wall-clock medians of several runs after warm-up runs, and include computing the
  * statistics from the float32 features; scipy's figure is the distance from precomputed
  * statistics, so the ratio is if anything unfavourable to us. The fixture folder is found beside
  * the checkout (`../shared/fixtures`) or inside it (`shared/fixtures`); CPCSV_FIXTURES overrides.
@@ -40,14 +40,20 @@ function loadSet(dir: string, file: string): FeatureSet {
   return { data: array.data, n: array.shape[0], dim: array.shape[1] }
 }
 
-/** Median wall time in ms of `runs` calls after one warm-up call, and the last result. */
-function time(run: () => number, runs: number): { ms: number; value: number } {
-  let value = run()
+/**
+ * Median wall time in ms and the last result. Warms up first (three calls, so V8 has optimised
+ * the kernels), then runs at least `minRuns` times and, for fast cases, until ~0.5 s is spent.
+ */
+function time(run: () => number, minRuns: number): { ms: number; value: number } {
+  let value = 0
+  for (let i = 0; i < (minRuns > 1 ? 3 : 1); i++) value = run()
   const times: number[] = []
-  for (let i = 0; i < runs; i++) {
+  let spent = 0
+  while (times.length < minRuns || (spent < 500 && times.length < 50)) {
     const start = performance.now()
     value = run()
     times.push(performance.now() - start)
+    spent += times[times.length - 1]
   }
   times.sort((x, y) => x - y)
   return { ms: times[Math.floor(times.length / 2)], value }

@@ -27,6 +27,47 @@ const datasetName = z
   .max(80, 'name must be at most 80 characters')
   .regex(/^[\w .+-]+$/, 'name may use letters, digits, space, dot, plus, dash and underscore')
 
+/** Export formats (issue 9): the research layout (CP-CSV / Pororo-SV, or CLEVR-SV), COCO instance JSON, palette PNG masks. */
+export const EXPORT_FORMATS = ['cpcsv', 'coco', 'png'] as const
+export type ExportFormat = (typeof EXPORT_FORMATS)[number]
+/** Which frames: all, those with a hand mask, or those a person marked done. */
+export type ExportOnly = 'all' | 'labeled' | 'done'
+/** Mask sources: hand masks only, or per frame the hand masks when it has any, else the imported ones. */
+export type ExportSources = 'hand' | 'hand+imported'
+
+/** What a finished export wrote. */
+export interface ExportSummary {
+  /** Absolute path of the output folder, or of the .zip file. */
+  path: string
+  format: ExportFormat
+  layout: 'pororo' | 'clevr' | 'coco' | 'png'
+  zip: boolean
+  files: number
+  bytes: number
+  stories: number
+  clips: number
+  frames: number
+  /** Frames written with at least one mask layer. */
+  maskedFrames: number
+  /** COCO annotations (0 for the other formats). */
+  annotations: number
+}
+
+/** An export running in the main process; progress arrives as `export:progress` events. */
+export interface ExportJob {
+  jobId: string
+  state: 'running' | 'finished' | 'failed' | 'cancelled'
+  datasetId: number
+  format: ExportFormat
+  /** Destination path as resolved when the job started. */
+  out: string
+  phase: string
+  done: number
+  total: number
+  error: string | null
+  result: ExportSummary | null
+}
+
 export const requestSchemas = {
   'app:info': z.object({}).strict(),
   'datasets:list': z.object({}).strict(),
@@ -74,7 +115,21 @@ export const requestSchemas = {
     .strict(),
   'masks:versions': z.object({ frameId: id, characterIdx }).strict(),
   'masks:restore': z.object({ frameId: id, characterIdx, version: z.number().int().positive() }).strict(),
-  'labeling:progress': z.object({ datasetId: id }).strict()
+  'labeling:progress': z.object({ datasetId: id }).strict(),
+  'export:start': z
+    .object({
+      datasetId: id,
+      format: z.enum(EXPORT_FORMATS),
+      only: z.enum(['all', 'labeled', 'done']).default('all'),
+      split: z.enum(['train', 'val', 'test']).optional(),
+      sources: z.enum(['hand', 'hand+imported']).default('hand+imported'),
+      zip: z.boolean().default(false),
+      out: z.string().trim().min(1, 'out must not be empty').optional(),
+      force: z.boolean().default(false)
+    })
+    .strict(),
+  'export:status': z.object({ jobId: z.string().min(1) }).strict(),
+  'export:cancel': z.object({ jobId: z.string().min(1) }).strict()
 } as const
 
 export type Channel = keyof typeof requestSchemas
@@ -101,6 +156,9 @@ export interface ReplyMap {
   'masks:versions': MaskVersion[]
   'masks:restore': MaskData
   'labeling:progress': LabelingProgress
+  'export:start': ExportJob
+  'export:status': ExportJob
+  'export:cancel': ExportJob
 }
 export type ReplyOf<C extends Channel> = ReplyMap[C]
 
@@ -116,6 +174,8 @@ export type WorkbenchEvent =
   | { type: 'import:finished'; job: ImportJob }
   | { type: 'datasets:changed' }
   | { type: 'labeling:changed'; datasetId: number; frameId: number }
+  | { type: 'export:progress'; job: ExportJob }
+  | { type: 'export:finished'; job: ExportJob }
 
 export type EventType = WorkbenchEvent['type']
 

@@ -106,7 +106,7 @@ describe('conv2d gradients on wasm match cpu', () => {
     const tensorsBefore = tf.memory().numTensors
     const dataBefore = wasmBackend().numDataIds()
     for (const pad of ['same', 'valid', 1] as const) {
-      const grads = tf.grads((a: tf.Tensor4D, b: tf.Tensor4D) => tf.sum(tf.conv2d(a, b, 2, pad)))([x, w])
+      const grads = tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, pad)))([x, w])
       await Promise.all(grads.map((g) => g.data()))
       tf.dispose(grads)
     }
@@ -159,7 +159,7 @@ describe('other gradients a DCGAN/CP-CSV model needs on wasm', () => {
         const x = tf.tensor4d(values([2, 3, 4, 3], 1), [2, 3, 4, 3])
         const y = tf.image.resizeNearestNeighbor(x, [5, 7])
         const w = tf.tensor(values(y.shape, 2), y.shape)
-        const g = tf.grad((a: tf.Tensor4D) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(a, [5, 7]), w)))(x)
+        const g = tf.grad((a: tf.Tensor) => tf.sum(tf.mul(tf.image.resizeNearestNeighbor(a as tf.Tensor4D, [5, 7]), w)))(x)
         const lhs = tf.sum(tf.mul(y, w)).dataSync()[0]
         const rhs = tf.sum(tf.mul(x, g)).dataSync()[0]
         expect(Math.abs(lhs - rhs), backend).toBeLessThan(1e-5)
@@ -196,6 +196,66 @@ describe('data-movement kernels on wasm match cpu', () => {
     await onBoth(() => tf.slice(tf.tensor1d([1, 2, 3, 4, 5], 'int32'), [1], [3]))
     await onBoth(() => tf.slice(tf.tensor(values([2, 3, 4, 5, 6], 7), [2, 3, 4, 5, 6]), [1, 1, 1, 1, 1], [1, 2, 2, 3, 4]))
     await onBoth(() => tf.slice(tf.tensor2d([true, false, true, true], [2, 2], 'bool'), [1, 0], [1, 2]).cast('int32'))
+  })
+})
+
+describe('element-wise kernels on wasm match cpu', () => {
+  async function onBoth(f: () => tf.Tensor): Promise<void> {
+    await tf.setBackend('cpu')
+    const expected = tf.tidy(() => f().arraySync())
+    await tf.setBackend('wasm')
+    const actual = tf.tidy(() => f().arraySync())
+    expect(actual).toEqual(expected)
+  }
+  const special = [0, -0, 1, -1, 0.5, NaN, Infinity, -Infinity, 2, -2, 0.25, 3]
+
+  it('comparisons: same shape, scalar either side, broadcast fallback, int32, specials', async () => {
+    const a = (): tf.Tensor => tf.tensor2d(special, [3, 4])
+    const b = (): tf.Tensor => tf.tensor2d([...special].reverse(), [3, 4])
+    const ops = [tf.greater, tf.greaterEqual, tf.less, tf.lessEqual, tf.equal, tf.notEqual]
+    for (const op of ops) {
+      await onBoth(() => op(a(), b()).cast('int32'))
+      await onBoth(() => op(a(), tf.scalar(0.5)).cast('int32'))
+      await onBoth(() => op(tf.scalar(0), a()).cast('int32'))
+      await onBoth(() => op(a(), tf.tensor1d([0, 1, -1, 2])).cast('int32'))
+      await onBoth(() => op(tf.tensor1d([1, 2, 3], 'int32'), tf.tensor1d([3, 2, 1], 'int32')).cast('int32'))
+    }
+  })
+
+  it('LeakyRelu (through Prelu) and Select, including NaN and infinities', async () => {
+    // alpha is applied as float32 on wasm, so allow a last-bit difference.
+    await expectMatchesCpu([[2, 5, 5, 3]], (x) => tf.leakyRelu(x, 0.01), 1e-6)
+    await expectMatchesCpu([[7]], (x) => tf.leakyRelu(x, 0.2), 1e-6)
+    // The sign of a zero result may differ (XNNPACK), which no consumer can observe.
+    await onBoth(() => tf.leakyRelu(tf.tensor1d(special), 0.5).add(0))
+    await onBoth(() => tf.leakyRelu(tf.scalar(-3), 0.5))
+    const cond = (): tf.Tensor => tf.tensor2d([1, 0, 1, 1, 0, 0, 1, 0, 1, 0, 0, 1], [3, 4], 'bool')
+    await onBoth(() => tf.where(cond(), tf.tensor2d(special, [3, 4]), tf.tensor2d([...special].reverse(), [3, 4])))
+    await onBoth(() => tf.where(cond(), tf.tensor2d(special, [3, 4], 'int32'), tf.zeros([3, 4], 'int32')))
+    await onBoth(() => tf.where(tf.tensor2d([true, false, true], [3, 1], 'bool'), tf.ones([3, 2]), tf.zeros([3, 2])))
+  })
+})
+
+describe('reductions on wasm match cpu', () => {
+  it('Sum and Mean over leading axes (fast path) and others (stock), with keepDims', async () => {
+    const shape = [3, 5, 6, 7]
+    const x = (): tf.Tensor => tf.tensor(values(shape, 9), shape)
+    const axesList: Array<number | number[]> = [[0, 1, 2], [0], [0, 1], [0, 1, 2, 3], [1, 2], 3, [2, 0, 1], -4]
+    for (const axes of axesList) {
+      for (const keepDims of [false, true]) {
+        for (const op of [tf.sum, tf.mean]) {
+          await tf.setBackend('cpu')
+          const expected = tf.tidy(() => op(x(), axes, keepDims))
+          await tf.setBackend('wasm')
+          const actual = tf.tidy(() => op(x(), axes, keepDims))
+          expect(actual.shape, `axes ${String(axes)} keepDims ${keepDims}`).toEqual(expected.shape)
+          expect(relativeError(actual.dataSync() as Float32Array, expected.dataSync() as Float32Array)).toBeLessThan(1e-5)
+          tf.dispose([expected, actual])
+        }
+      }
+    }
+    await tf.setBackend('wasm')
+    expect(tf.tidy(() => tf.sum(tf.tensor2d([1, 2, 3, 4], [2, 2], 'int32'), 0).arraySync())).toEqual([4, 6])
   })
 })
 

@@ -18,6 +18,7 @@ import { countStories, getStory, listStories } from '../db/repos/story-repo'
 import { FrameStore } from '../frame-store'
 import { ensureWorkspace, type WorkspacePaths } from '../workspace'
 import { ImportJobs } from './import-jobs'
+import { ExportJobs, exportHandlers } from '../export/export-jobs'
 
 
 const packageVersion = (): string => {
@@ -38,6 +39,7 @@ export class Workbench {
   readonly db: Db
   readonly frames: FrameStore
   readonly imports: ImportJobs
+  readonly exports: ExportJobs
   private readonly emitter = new EventEmitter()
   transport: 'electron' | 'serve' = 'serve'
 
@@ -46,6 +48,7 @@ export class Workbench {
     this.db = openDatabase(this.paths.database)
     this.frames = new FrameStore(this.paths.frames)
     this.imports = new ImportJobs(this.paths.root, (e) => this.emit(e))
+    this.exports = new ExportJobs({ db: this.db, frames: this.frames, exportsDir: this.paths.exports }, (e) => this.emit(e))
     this.handlers = this.createHandlers()
   }
 
@@ -60,6 +63,7 @@ export class Workbench {
 
   async close(): Promise<void> {
     await this.imports.close()
+    await this.exports.close()
     this.db.close()
   }
 
@@ -68,6 +72,7 @@ export class Workbench {
   private createHandlers(): Handlers {
     return {
     ...labelingHandlers(this.db, (e) => this.emit(e)),
+    ...exportHandlers(this.exports, this.paths.exports),
     'app:info': () => ({
       version: packageVersion(),
       workspace: this.paths.root,

@@ -3,8 +3,9 @@ import { parseCommand, type Command } from './cli-kit'
 import { datasetsCommand } from './commands/datasets'
 import { demoCommand, importCommand } from './commands/import'
 import { serveCommand } from './commands/serve'
+import { exportCommand } from './commands/export'
 
-const commands: Command[] = [serveCommand, importCommand, datasetsCommand, demoCommand]
+const commands: Command[] = [serveCommand, importCommand, datasetsCommand, demoCommand, exportCommand]
 
 function mainHelp(): string {
   const lines = commands.map((c) => `  ${c.name.padEnd(16)} ${c.summary}`)

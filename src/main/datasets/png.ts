@@ -1,5 +1,6 @@
-import { decode, encode, hasPngSignature } from 'fast-png'
+import { decode, hasPngSignature } from 'fast-png'
 import { UserError } from '../../shared/result'
+import { decodePngFast, encodePngFast, type RawPng } from './png-codec'
 
 /** A decoded image normalised to 8-bit RGBA, row-major. */
 export interface RgbaImage {
@@ -17,9 +18,10 @@ export function decodePngRgba(bytes: Uint8Array, file: string): RgbaImage {
   if (bytes.length < 8 || !hasPngSignature(bytes)) {
     throw new UserError(`${file}: not a PNG image (bad signature)`)
   }
-  let png
+  let png: RawPng & { depth: number }
   try {
-    png = decode(bytes)
+    const fast = decodePngFast(bytes)
+    png = fast ? { ...fast, depth: 8 } : (decode(bytes) as unknown as RawPng & { depth: number })
   } catch (e) {
     throw new UserError(`${file}: truncated or corrupt PNG (${(e as Error).message})`)
   }
@@ -56,8 +58,8 @@ export function decodePngRgba(bytes: Uint8Array, file: string): RgbaImage {
   return { width, height, data: out }
 }
 
-function palette(png: { palette?: number[][]; channels: number }): number[][] | undefined {
-  return png.channels === 1 && png.palette ? png.palette : undefined
+function palette(png: { palette?: number[][] | unknown; channels: number }): number[][] | undefined {
+  return png.channels === 1 && png.palette ? (png.palette as number[][]) : undefined
 }
 
 /** Cuts rows [y0, y0 + h) of an RGBA image out as a new image. */
@@ -75,12 +77,12 @@ export function encodeRgbPng(img: RgbaImage): Uint8Array {
     rgb[i * 3 + 1] = img.data[i * 4 + 1]
     rgb[i * 3 + 2] = img.data[i * 4 + 2]
   }
-  return encode({ width: img.width, height: img.height, data: rgb, channels: 3, depth: 8 })
+  return encodePngFast(img.width, img.height, 3, rgb)
 }
 
 /** Encodes a 1-channel 8-bit image (masks: 0 background, 255 figure). */
 export function encodeGreyPng(width: number, height: number, grey: Uint8Array): Uint8Array {
-  return encode({ width, height, data: grey, channels: 1, depth: 8 })
+  return encodePngFast(width, height, 1, grey)
 }
 
 /** A binary mask (0/1) from an RGBA image: a pixel is figure when its luminance is above half. */

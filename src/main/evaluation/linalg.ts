@@ -4,7 +4,7 @@
  * Every matrix is a `Float64Array` in row-major order with its sizes passed beside it. The
  * kernels keep their inner loops on contiguous rows, because a strided walk down a column of a
  * 2048-wide matrix misses the cache on every element and costs more than the arithmetic.
- * Nothing here allocates per element, and no function modifies its inputs.
+ * Nothing here allocates per element, and no function modifies an input unless its doc says so.
  */
 
 /** Machine epsilon of float64 (2^-52). */
@@ -310,7 +310,7 @@ function sortEigen(values: Float64Array, vectors: Float64Array | undefined, n: n
  * times the matrix norm: an absolute test, so zero eigenvalues (the Golub–Kahan matrix has
  * many) deflate too, where the usual relative test would never fire.
  * @param d length n, overwritten with the eigenvalues (unsorted)
- * @param e length n−1, destroyed
+ * @param e length n−1 (read only)
  * @param rows optional n×n row-major; rows i, i+1 receive each rotation (eigenvectors as rows)
  */
 export function tridiagonalEigen(d: Float64Array, e: Float64Array, rows?: Float64Array): void {

@@ -175,7 +175,7 @@ export const FIGURES: readonly FigureSpec[] = [
     ]
   },
   {
-    name: 'Harry', maskColor: 0xfbc02d, scale: 0.55, flies: true,
+    name: 'Harry', maskColor: 0xfbc02d, scale: 0.7, flies: true,
     parts: (pose) => [
       p([-0.3, -0.5, -0.62, -0.32, -0.3, -0.38], 0xf9a825),
       e(0, -0.45, 0.3, 0.22, 0xfdd835),

@@ -115,18 +115,18 @@ function snapshot(state: ClipState, k: number): ClipState {
 function openScene(rng: Random, cast: number[], scene: number): ClipState {
   const place = rng.int(0, CARTOON_PLACES.length - 1)
   const state: ClipState = { scene, place, action: 0, object: null, actors: [], phase: 0 }
-  chooseAction(rng, state)
   const count = rng.int(1, Math.min(3, cast.length))
   for (const character of rng.shuffle(cast).slice(0, count)) state.actors.push(newActor(rng, state, character, null))
   separate(state.actors)
+  chooseAction(rng, state)
   return state
 }
 
 function chooseAction(rng: Random, state: ClipState): void {
   const placeId = CARTOON_PLACES[state.place].id
   const allowed = CARTOON_ACTIONS.map((a, i) => i).filter((i) => {
-    const places = CARTOON_ACTIONS[i].places
-    return !places || places.includes(placeId)
+    const { places, together } = CARTOON_ACTIONS[i]
+    return (!places || places.includes(placeId)) && (!together || state.actors.length > 1)
   })
   state.action = rng.pick(allowed)
   const objects = CARTOON_ACTIONS[state.action].objects
@@ -160,13 +160,15 @@ function newActor(rng: Random, state: ClipState, character: number, edge: 'left'
 
 /** One clip later: maybe change action, maybe one enters or leaves, everyone moves a little. */
 function advance(rng: Random, state: ClipState, cast: number[]): void {
-  if (rng.chance(0.25)) chooseAction(rng, state)
   const offScreen = cast.filter((c) => !state.actors.some((a) => a.character === c))
   if (offScreen.length > 0 && state.actors.length < 3 && rng.chance(0.15)) {
     state.actors.push(newActor(rng, state, rng.pick(offScreen), rng.chance(0.5) ? 'left' : 'right'))
   } else if (state.actors.length > 1 && rng.chance(0.12)) {
     state.actors.splice(rng.int(0, state.actors.length - 1), 1)
   }
+  // Someone left a two-person action: pick a new action for whoever is still there.
+  const alone = CARTOON_ACTIONS[state.action].together === true && state.actors.length < 2
+  if (alone || rng.chance(0.25)) chooseAction(rng, state)
   const motion = CARTOON_ACTIONS[state.action].motion
   for (const actor of state.actors) move(rng, actor, motion, state.actors)
   separate(state.actors)

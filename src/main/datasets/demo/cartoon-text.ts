@@ -60,6 +60,8 @@ export interface CartoonAction {
   objects: readonly string[]
   /** Words between the gerund and the object phrase, with trailing space ('with '). */
   objectPrefix: string
+  /** Needs at least two characters on screen (the simulation's choice; the grammar allows one). */
+  together?: boolean
 }
 
 /** Actions, in vector order. */
@@ -70,7 +72,7 @@ export const CARTOON_ACTIONS: readonly CartoonAction[] = [
   { gerund: 'playing', motion: 'hop', objects: ['ball', 'kite'], objectPrefix: 'with ' },
   { gerund: 'eating', motion: 'still', objects: ['fish', 'cake', 'cookies'], objectPrefix: '' },
   { gerund: 'reading', motion: 'still', objects: ['book', 'letter'], objectPrefix: '' },
-  { gerund: 'talking', motion: 'turn', objects: [], objectPrefix: '' },
+  { gerund: 'talking', motion: 'turn', objects: [], objectPrefix: '', together: true },
   { gerund: 'jumping', motion: 'hop', objects: [], objectPrefix: '' },
   { gerund: 'dancing', motion: 'turn', objects: [], objectPrefix: '' },
   { gerund: 'sleeping', motion: 'still', places: ['house', 'forest', 'night'], objects: [], objectPrefix: '' },
@@ -100,8 +102,9 @@ export const CARTOON_OBJECTS = [
   { id: 'snowballs', phrase: 'snowballs' }
 ] as const
 
-/** Sentence and attribute vector lengths (Pororo-SV's 128 + 228 = 356). */
+/** Sentence vector length (Pororo-SV's 128 of TEXT.DIMENSION 356). */
 export const CARTOON_SENTENCE_DIM = 128
+/** Attribute vector length (Pororo-SV's 228 of TEXT.DIMENSION 356). */
 export const CARTOON_ATTRIBUTE_DIM = 228
 
 /** The structure behind one caption; indices into the tables above. */

@@ -52,22 +52,39 @@ function placeActor(state: ClipState['actors'][number], horizon: number, size: n
  * character is neither labelled nor named.
  */
 export function renderCartoonClip(seed: number, episode: number, state: ClipState, size: number): CartoonFrame {
-  const raster = new Raster(size, size)
-  const horizon = drawScenery(raster, CARTOON_PLACES[state.place].id, new Random(seed, 300, episode, state.scene))
-  const order = state.actors.slice().sort((a, b) => a.depth - b.depth || a.character - b.character)
-  for (const actor of order) {
-    const pose = { eyesClosed: state.action === SLEEPING, phase: state.phase }
-    drawFigure(raster, FIGURES[actor.character], placeActor(actor, horizon, size), pose, actor.character + 1)
+  let raster = paintClip(seed, episode, state, size, false)
+  let labels = visibleCharacters(raster)
+  // The nearest figure is always in frame, so only the held object can hide everyone (tiny
+  // figures at small sizes); then the object goes behind the figures instead.
+  if (!labels.includes(1)) {
+    raster = paintClip(seed, episode, state, size, true)
+    labels = visibleCharacters(raster)
   }
-  // The object is held in front of the lead actor, so it is painted last and may cover figures.
-  const lead = state.actors[0]
-  if (state.object !== null && lead) {
-    drawHeldObject(raster, CARTOON_OBJECTS[state.object].id, placeActor(lead, horizon, size))
-  }
-  const labels = CARTOON_CHARACTERS.map(() => 0)
-  for (let i = 0; i < raster.owner.length; i++) if (raster.owner[i] > 0) labels[raster.owner[i] - 1] = 1
   const characters = labels.flatMap((on, c) => (on ? [c] : []))
   return { raster, labels, caption: { characters, action: state.action, object: state.object, place: state.place } }
+}
+
+function paintClip(seed: number, episode: number, state: ClipState, size: number, objectFirst: boolean): Raster {
+  const raster = new Raster(size, size)
+  const horizon = drawScenery(raster, CARTOON_PLACES[state.place].id, new Random(seed, 300, episode, state.scene))
+  const lead = state.actors[0]
+  const object = state.object !== null && lead ? CARTOON_OBJECTS[state.object].id : null
+  if (object && objectFirst) drawHeldObject(raster, object, placeActor(lead, horizon, size))
+  const order = state.actors.slice().sort((a, b) => a.depth - b.depth || a.character - b.character)
+  const pose = { eyesClosed: state.action === SLEEPING, phase: state.phase }
+  for (const actor of order) {
+    drawFigure(raster, FIGURES[actor.character], placeActor(actor, horizon, size), pose, actor.character + 1)
+  }
+  // Normally the object is held in front of the lead actor, so it is painted over the figures.
+  if (object && !objectFirst) drawHeldObject(raster, object, placeActor(lead, horizon, size))
+  return raster
+}
+
+/** 9 entries, 1 where the character owns at least one pixel. */
+function visibleCharacters(raster: Raster): number[] {
+  const labels = CARTOON_CHARACTERS.map(() => 0)
+  for (let i = 0; i < raster.owner.length; i++) if (raster.owner[i] > 0) labels[raster.owner[i] - 1] = 1
+  return labels
 }
 
 function toBundleClip(episode: EpisodePlan, k: number, frame: CartoonFrame): BundleClip {

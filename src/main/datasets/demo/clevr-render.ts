@@ -135,39 +135,56 @@ function groundFor(size: number): GroundCache {
   return ground
 }
 
+/** Direction shadows fall in (ground units per unit of height) and their elongation. */
+const SHADOW_X = -LIGHT[0] / LIGHT[2]
+const SHADOW_Y = -LIGHT[1] / LIGHT[2]
+const SHADOW_ALONG = normalize([SHADOW_X, SHADOW_Y, 0])
+const SHADOW_STRETCH = 1 + 0.35 * Math.hypot(SHADOW_X, SHADOW_Y)
+
 /** Grey ground under a soft key-light pool, darkened by each object's soft shadow. */
 function drawGround(raster: Raster, objects: readonly ClevrObject[]): void {
   const size = raster.width
   const ground = groundFor(size)
   raster.rgb.set(ground.rgb)
   raster.owner.fill(0)
-  const sx = -LIGHT[0] / LIGHT[2]
-  const sy = -LIGHT[1] / LIGHT[2]
-  const along = normalize([sx, sy, 0])
-  const stretch = 1 + 0.35 * Math.hypot(sx, sy)
   const factor = new Float32Array(size * size).fill(1)
   for (const o of objects) {
-    // Shadow: an ellipse around the ground point below the object centre along the light,
-    // stretched along the light direction, fading out smoothly past its rim.
+    // An ellipse around the ground point below the object centre along the light, stretched
+    // along the light direction and fading out smoothly past its rim. Only pixels inside the
+    // projection of its bounding square are visited.
     const h = clevrCenterHeight(o)
-    const cx = o.x + sx * h
-    const cy = o.y + sy * h
-    const reach = clevrRadius(o) * 1.05 * 1.3
-    for (let i = 0; i < factor.length; i++) {
-      const dx = ground.gx[i] - cx
-      const dy = ground.gy[i] - cy
-      if (Math.abs(dx) > reach * stretch || Math.abs(dy) > reach * stretch) continue
-      const a = (dx * along[0] + dy * along[1]) / stretch
-      const b = -dx * along[1] + dy * along[0]
-      const q = (Math.sqrt(a * a + b * b) / reach) * 1.3
-      if (q < 1.3) factor[i] *= 1 - 0.5 * smooth((1.3 - q) / 0.75)
+    const cx = o.x + SHADOW_X * h
+    const cy = o.y + SHADOW_Y * h
+    const r = clevrRadius(o) * 1.05
+    const reach = r * 1.3 * SHADOW_STRETCH
+    let [x0, y0, x1, y1] = [size, size, 0, 0]
+    for (const [kx, ky] of [[-1, -1], [1, -1], [1, 1], [-1, 1]]) {
+      const [px, py] = project([cx + kx * reach, cy + ky * reach, 0], size)
+      ;[x0, y0, x1, y1] = [Math.min(x0, px), Math.min(y0, py), Math.max(x1, px), Math.max(y1, py)]
+    }
+    for (let py = Math.max(0, Math.floor(y0)); py < Math.min(size, Math.ceil(y1)); py++) {
+      for (let px = Math.max(0, Math.floor(x0)); px < Math.min(size, Math.ceil(x1)); px++) {
+        const i = py * size + px
+        const dx = ground.gx[i] - cx
+        const dy = ground.gy[i] - cy
+        const a = (dx * SHADOW_ALONG[0] + dy * SHADOW_ALONG[1]) / SHADOW_STRETCH
+        const b = -dx * SHADOW_ALONG[1] + dy * SHADOW_ALONG[0]
+        const q = Math.sqrt(a * a + b * b) / r
+        if (q < 1.3) factor[i] *= 1 - 0.5 * smooth((1.3 - q) / 0.75)
+      }
     }
   }
   for (let i = 0; i < factor.length; i++) {
     if (factor[i] === 1) continue
     const light = ground.light[i] * factor[i]
-    raster.put(i % size, Math.floor(i / size), rgb(light, light, light + 3), 0)
+    raster.rgb[i * 3] = channelOf(light)
+    raster.rgb[i * 3 + 1] = channelOf(light)
+    raster.rgb[i * 3 + 2] = channelOf(light + 3)
   }
+}
+
+function channelOf(v: number): number {
+  return v <= 0 ? 0 : v >= 255 ? 255 : Math.round(v)
 }
 
 function smooth(t: number): number {

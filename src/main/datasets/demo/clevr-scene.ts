@@ -18,9 +18,13 @@
  */
 import type { Random } from './random'
 
+/** Shape values in one-hot order (vec_generator's discrete_mapping). */
 export const CLEVR_SHAPES = ['cube', 'sphere', 'cylinder'] as const
+/** Colour values in one-hot order. */
 export const CLEVR_COLORS = ['gray', 'red', 'blue', 'green', 'brown', 'purple', 'cyan', 'yellow'] as const
+/** Material values in one-hot order. */
 export const CLEVR_MATERIALS = ['rubber', 'metal'] as const
+/** Size values in one-hot order. */
 export const CLEVR_SIZES = ['large', 'small'] as const
 
 /** The 15 label bits in vector order; also the demo's character names. */
@@ -32,9 +36,11 @@ export const CLEVR_COLOR_RGB: readonly number[] = [0x575757, 0xad2323, 0x2a4bd7,
 /** Camera right direction on the ground, a typical CLEVR value; constant for the whole demo. */
 export const CLEVR_RIGHT: readonly [number, number, number] = [0.6563112735748291, 0.7544902563095093, 0]
 
-/** Dimensions of the text vector, one slot, and the labels. */
+/** Length of the per-frame text vector: 4 slots × 18 + 3 camera dims. */
 export const CLEVR_VECTOR_DIM = 75
+/** Length of one object slot. */
 export const CLEVR_SLOT_DIM = 18
+/** Length of the labels (the first 15 dims of a slot). */
 export const CLEVR_LABEL_DIM = 15
 /** Objects per scene = frames per story. */
 export const CLEVR_OBJECTS = 4

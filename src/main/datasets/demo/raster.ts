@@ -73,12 +73,6 @@ export class Raster {
     if (owner >= 0) this.owner[i] = owner
   }
 
-  /** Current colour of an in-frame pixel. */
-  get(x: number, y: number): Color {
-    const i = (y * this.width + x) * 3
-    return (this.rgb[i] << 16) | (this.rgb[i + 1] << 8) | this.rgb[i + 2]
-  }
-
   /** Fills whole rows with one colour each (vertical gradients); owners reset to GROUND. */
   fillRows(colorOfRow: (y: number) => Color): void {
     this.owner.fill(GROUND)
@@ -148,21 +142,14 @@ export class Raster {
           crossings.push(xi + ((cy - yi) / (yj - yi)) * (xj - xi))
         }
       }
-      crossings.sort((a, b) => a - b)
-      for (let k = 0; k + 1 < crossings.length; k += 2) this.span(y, crossings[k], crossings[k + 1], paint, owner)
-    }
-  }
-
-  /** Multiplies the colour of pixels inside an ellipse by a per-pixel factor (shadows, glows). */
-  tintEllipse(cx: number, cy: number, rx: number, ry: number, factor: (d: number) => number): void {
-    const [ya, yb] = this.rows(cy - ry, cy + ry)
-    for (let y = ya; y <= yb; y++) {
-      const dy = (y + 0.5 - cy) / ry
-      for (let x = Math.max(0, Math.floor(cx - rx)); x <= Math.min(this.width - 1, Math.ceil(cx + rx)); x++) {
-        const dx = (x + 0.5 - cx) / rx
-        const d = Math.sqrt(dx * dx + dy * dy)
-        if (d <= 1) this.put(x, y, scaleColor(this.get(x, y), factor(d)), -1)
+      // Usually two or four crossings: an insertion sort beats Array.sort's call overhead.
+      for (let a = 1; a < crossings.length; a++) {
+        const v = crossings[a]
+        let b = a - 1
+        for (; b >= 0 && crossings[b] > v; b--) crossings[b + 1] = crossings[b]
+        crossings[b + 1] = v
       }
+      for (let k = 0; k + 1 < crossings.length; k += 2) this.span(y, crossings[k], crossings[k + 1], paint, owner)
     }
   }
 

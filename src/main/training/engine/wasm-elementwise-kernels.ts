@@ -1,17 +1,17 @@
 /**
- * Branch-free element-wise kernels for the wasm backend, in JS over heap views.
+ * Faster element-wise kernels for the wasm backend.
  *
  * Measured on activation-sized tensors (10x64x64x16, random signs as real activations have),
- * wasm's comparisons, `Select`, `LeakyRelu` and `Maximum` are 5-20x slower than its `Add`:
- * they branch per element and mispredict half the time. Every leaky-ReLU layer runs `LeakyRelu`
- * forward and `Greater` + `Select` backward on each pass, so the discriminators pay this many
- * times per step. The loops below turn the condition into a number (`+(a > b)`) or a bit mask
- * instead of a branch. Shapes they don't cover (general broadcasting) go to the stock kernels.
+ * wasm's comparisons and `LeakyRelu` are 10-50x slower than its `Add`: they branch per element
+ * and mispredict half the time (its `Select` and `Prelu` are fine). Every leaky-ReLU layer runs
+ * `LeakyRelu` forward and `Greater` + `Select` backward on each pass, so the discriminators pay
+ * this many times per step. Comparisons turn the condition into a number (`+(a > b)`) instead
+ * of a branch; shapes they don't cover (general broadcasting) go to the stock kernels.
  */
 import { backend_util } from '@tensorflow/tfjs'
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs'
 import { resizeNearestGradInto } from './cpu-kernels'
-import { WASM, callStockKernel as stock, sizeOf } from './wasm-kernel-util'
+import { WASM, callStockKernel as stock, callWasmKernel, sizeOf } from './wasm-kernel-util'
 import type { WasmKernelArgs } from './wasm-kernel-util'
 
 type NumericArray = Float32Array | Int32Array
@@ -58,47 +58,23 @@ function comparisonKernel(name: string): (args: WasmKernelArgs) => TensorInfo {
   }
 }
 
-/** x for x > 0, alpha·x otherwise, with the factor picked arithmetically. */
-export function leakyRelu(args: WasmKernelArgs): TensorInfo {
-  const x = args.inputs.x
-  if (x.dtype !== 'float32') return stock('LeakyRelu', args)
-  const alpha = args.attrs.alpha as number
-  const out = args.backend.makeOutput(x.shape, 'float32')
-  const xs = args.backend.typedArrayFromHeap(x) as Float32Array
-  const ys = args.backend.typedArrayFromHeap(out) as Float32Array
-  const gain = 1 - alpha
-  for (let i = 0; i < xs.length; i++) {
-    const v = xs[i]
-    ys[i] = v * (alpha + gain * +(v > 0))
-  }
-  return out
-}
-
 /**
- * condition ? t : e for same-shape operands, as a bit blend on the 32-bit patterns, so NaN,
- * ±Infinity and -0 pass through exactly.
+ * x for x > 0, alpha·x otherwise, as wasm's XNNPACK `Prelu` with alpha repeated per channel
+ * (about 20x faster than the stock `LeakyRelu` on activations). alpha is rounded to float32
+ * first, so results may differ from the stock kernel's in the last bit.
  */
-export function select(args: WasmKernelArgs): TensorInfo {
-  const { condition, t, e } = args.inputs
-  const wide = t.dtype === 'float32' || t.dtype === 'int32'
-  if (!wide || t.dtype !== e.dtype || !sameShape(condition.shape, t.shape) || !sameShape(t.shape, e.shape)) {
-    return stock('Select', args)
+export function leakyRelu(args: WasmKernelArgs): TensorInfo {
+  const { inputs, backend } = args
+  const x = inputs.x
+  const channels = x.shape[x.shape.length - 1] ?? 0
+  if (x.dtype !== 'float32' || channels === 0 || sizeOf(x.shape) === 0) return stock('LeakyRelu', args)
+  const alpha = backend.makeOutput([channels], 'float32')
+  try {
+    ;(backend.typedArrayFromHeap(alpha) as Float32Array).fill(args.attrs.alpha as number)
+    return callWasmKernel('Prelu', backend, { x, alpha })
+  } finally {
+    backend.disposeData(alpha.dataId)
   }
-  const backend = args.backend
-  const out = backend.makeOutput(t.shape, t.dtype)
-  const bits = (info: TensorInfo): Int32Array => {
-    const view = backend.typedArrayFromHeap(info)
-    return new Int32Array(view.buffer, view.byteOffset, view.length)
-  }
-  const cs = backend.typedArrayFromHeap(condition) as Uint8Array
-  const ts = bits(t)
-  const es = bits(e)
-  const os = bits(out)
-  for (let i = 0; i < os.length; i++) {
-    const mask = -+(cs[i] !== 0)
-    os[i] = (ts[i] & mask) | (es[i] & ~mask)
-  }
-  return out
 }
 
 /** Scatter-add of dy to the pixels the forward resize read (wasm's own searches a window). */
@@ -128,6 +104,5 @@ const kernel = (kernelName: string, kernelFunc: (args: WasmKernelArgs) => Tensor
 export const wasmElementwiseKernelConfigs: KernelConfig[] = [
   ...Object.keys(compares).map((name) => kernel(name, comparisonKernel(name))),
   kernel('LeakyRelu', leakyRelu),
-  kernel('Select', select),
   kernel('ResizeNearestNeighborGrad', resizeNearestNeighborGrad)
 ]

@@ -7,7 +7,8 @@
  * relu, tanh, sigmoid, nearest upsampling, matMul, tile, pad, slice, concat, mean, exp, log,
  * softplus, GRU gates, pooling, gather) were checked op by op against `cpu`: missing in
  * tfjs-backend-wasm 4.22 are `Conv2DBackpropFilter` and `UnsortedSegmentSum` (gather's gradient);
- * `MaxPoolGrad` is present but wrong. The others replaced here are correct but slow.
+ * `MaxPoolGrad` is present but wrong. The others replaced here are correct but slow; see
+ * WASM_KERNEL_REASONS.
  */
 // Side-effect import first: the stock wasm kernels must be registered before they are replaced,
 // or a later import of the package would silently register them over ours.
@@ -18,6 +19,7 @@ import { wasmConvKernelConfigs } from './wasm-conv-kernels'
 import { wasmLayoutKernelConfigs } from './wasm-layout-kernels'
 import { wasmElementwiseKernelConfigs } from './wasm-elementwise-kernels'
 import { wasmExtraKernelConfigs } from './wasm-extra-kernels'
+import { wasmReduceKernelConfigs } from './wasm-reduce-kernels'
 import { WASM, stockWasmKernels } from './wasm-kernel-util'
 
 /** Why each project kernel is registered; shown by the benchmark and useful in logs. */
@@ -35,21 +37,23 @@ export const WASM_KERNEL_REASONS: Readonly<Record<string, string>> = {
   Equal: 'as Greater',
   NotEqual: 'as Greater',
   LeakyRelu: 'stock kernel branches per element; every discriminator layer, every pass',
-  Select: 'stock kernel branches per element; leaky-ReLU gradient',
-  ResizeNearestNeighborGrad: 'stock kernel searches a window per pixel; nearest x2 upsampling gradient'
+  ResizeNearestNeighborGrad: 'stock kernel searches a window per pixel; nearest x2 upsampling gradient',
+  Sum: 'stock kernel transposes before reducing over (N, H, W); broadcast gradients, batch norm',
+  Mean: 'as Sum (batch-norm moments)'
 }
 
 const projectConfigs: readonly KernelConfig[] = [
   ...wasmConvKernelConfigs,
   ...wasmLayoutKernelConfigs,
   ...wasmExtraKernelConfigs,
-  ...wasmElementwiseKernelConfigs
+  ...wasmElementwiseKernelConfigs,
+  ...wasmReduceKernelConfigs
 ]
 
 /**
  * Registers the project's wasm kernels. Idempotent: kernels already registered by an earlier
  * call are left alone, so calling it from several entry points is safe. Works before or after
- * the wasm backend is initialised (none of these kernels needs a setup function).
+ * the wasm backend is initialised (the project kernels need no setup of their own).
  */
 export function registerWasmKernels(): void {
   for (const config of projectConfigs) {
