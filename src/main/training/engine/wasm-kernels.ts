@@ -19,7 +19,6 @@ import { wasmConvKernelConfigs } from './wasm-conv-kernels'
 import { wasmLayoutKernelConfigs } from './wasm-layout-kernels'
 import { wasmElementwiseKernelConfigs } from './wasm-elementwise-kernels'
 import { wasmExtraKernelConfigs } from './wasm-extra-kernels'
-import { wasmReduceKernelConfigs } from './wasm-reduce-kernels'
 import { WASM, stockWasmKernels } from './wasm-kernel-util'
 
 /** Why each project kernel is registered; shown by the benchmark and useful in logs. */
@@ -37,17 +36,14 @@ export const WASM_KERNEL_REASONS: Readonly<Record<string, string>> = {
   Equal: 'as Greater',
   NotEqual: 'as Greater',
   LeakyRelu: 'stock kernel branches per element; every discriminator layer, every pass',
-  ResizeNearestNeighborGrad: 'stock kernel searches a window per pixel; nearest x2 upsampling gradient',
-  Sum: 'stock kernel transposes before reducing over (N, H, W); broadcast gradients, batch norm',
-  Mean: 'as Sum (batch-norm moments)'
+  ResizeNearestNeighborGrad: 'stock kernel searches a window per pixel; nearest x2 upsampling gradient'
 }
 
 const projectConfigs: readonly KernelConfig[] = [
   ...wasmConvKernelConfigs,
   ...wasmLayoutKernelConfigs,
   ...wasmExtraKernelConfigs,
-  ...wasmElementwiseKernelConfigs,
-  ...wasmReduceKernelConfigs
+  ...wasmElementwiseKernelConfigs
 ]
 
 /**

@@ -211,6 +211,9 @@ export function trainDiscriminators(models: CpcsvModels, optimisers: CpcsvOptimi
 }
 
 /** The G phase alone (step 3). */
-export function trainGenerator(models: CpcsvModels, optimisers: CpcsvOptimisers, batch: CpcsvBatch, noise: GeneratorNoise): Partial<StepLosses> {
-  return generatorPhase(models, optimisers.g, batch, noise, models.dSeg !== null && hasMasks(batch))
+export function trainGenerator(
+  models: CpcsvModels, optimisers: CpcsvOptimisers, batch: CpcsvBatch, noise: GeneratorNoise,
+  onGradients?: TrainStepOptions['onGradients']
+): Partial<StepLosses> {
+  return generatorPhase(models, optimisers.g, batch, noise, models.dSeg !== null && hasMasks(batch), onGradients)
 }
