@@ -106,8 +106,8 @@ interface ClipSnapshot {
   pixels: string[]
   captions: string[]
   labels: number[][]
-  /** Imported figure-ground mask of each frame, 0/1, or null. */
-  masks: (Uint8Array | null)[]
+  /** sha256 of each frame's imported figure-ground mask (0/1 bytes), or null. */
+  masks: (string | null)[]
   frameIds: number[]
   sizes: number[]
 }
@@ -121,22 +121,33 @@ function snapshot(d: Db, datasetId: number): Map<string, ClipSnapshot> {
     const caps = d.prepare('SELECT text, hex(sentence) AS s, hex(attributes) AS a FROM captions WHERE clip_id = ? ORDER BY idx').all(c.id) as { text: string; s: string; a: string }[]
     out.set(c.key, {
       hashes: frames.map((f) => f.hash),
-      pixels: frames.map((f) => createHash('sha256').update(decodePngRgba(new FrameStore(storeOf(d)).read(f.hash), f.hash).data).digest('hex')),
+      pixels: frames.map((f) => pixelHash(d, f.hash)),
       frameIds: frames.map((f) => f.id),
       sizes: frames.map((f) => f.width * f.height),
       captions: caps.map((x) => `${x.text}|${x.s}|${x.a}`),
       labels: frames.map((f) => d.prepare('SELECT c.idx FROM frame_labels l JOIN characters c ON c.id = l.character_id WHERE l.frame_id = ? AND l.present = 1 ORDER BY c.idx').pluck().all(f.id) as number[]),
       masks: frames.map((f) => {
         const blob = d.prepare("SELECT rle FROM masks WHERE frame_id = ? AND source = 'imported' AND character_id IS NULL").pluck().get(f.id) as Buffer | undefined
-        return blob ? rleDecode(rleFromBytes(blob), f.width * f.height) : null
+        return blob ? digest(rleDecode(rleFromBytes(blob), f.width * f.height)) : null
       })
     })
   }
   return out
 }
 
-/** The frame store folder beside a workspace database. */
-const storeOf = (d: Db): string => join(d.name, '..', 'frames')
+/** Compared as digests: deep equality over large typed arrays is slow. */
+const digest = (bytes: Uint8Array): string => createHash('sha256').update(bytes).digest('hex')
+const pixelHashes = new Map<string, string>()
+/** sha256 of a stored frame's decoded pixels (cached: equal files have equal pixels). */
+function pixelHash(d: Db, hash: string): string {
+  let h = pixelHashes.get(hash)
+  if (!h) {
+    const png = new FrameStore(join(d.name, '..', 'frames')).read(hash)
+    h = createHash('sha256').update(decodePngRgba(png, hash).data).digest('hex')
+    pixelHashes.set(hash, h)
+  }
+  return h
+}
 
 const stories = (d: Db, datasetId: number): string[] =>
   (d.prepare(
@@ -161,10 +172,10 @@ async function roundTrip(datasetId: number, name: string, sources: 'hand' | 'han
     // hand masks win per frame; a strip with some masked frames has background for the others
     const chosen = b.frameIds.map((id, i) => {
       const h = hand.get(id)
-      return h ? union(h.values(), b.sizes[i]) : sources === 'hand' ? null : b.masks[i]
+      return h ? digest(union(h.values(), b.sizes[i])) : sources === 'hand' ? null : b.masks[i]
     })
     const anyMasked = chosen.some(Boolean)
-    expect(a.masks, key).toEqual(chosen.map((m, i) => (anyMasked ? (m ?? new Uint8Array(b.sizes[i])) : null)))
+    expect(a.masks, key).toEqual(chosen.map((m, i) => (anyMasked ? (m ?? digest(new Uint8Array(b.sizes[i]))) : null)))
   }
   expect(stories(fresh.db, newId)).toEqual(stories(db, datasetId))
   return { folder: r.path, fresh, newId }

@@ -4,6 +4,10 @@ import { beforeAll, describe, expect, it } from 'vitest'
 import { initBackend, probeBackends } from '../../src/main/training/engine/backend'
 import { resizeNearestGradValues } from '../../src/main/training/engine/cpu-kernels'
 import {
+  conv2DBackpropInputSubPixel,
+  conv2DBackpropInputZeroInsert
+} from '../../src/main/training/engine/wasm-conv-kernels'
+import {
   WASM_KERNEL_REASONS,
   registerWasmKernels,
   registeredWasmKernels,
@@ -81,6 +85,37 @@ describe('conv2d gradients on wasm match cpu', () => {
   it.each(cases)('batch $batch, $size, k$k, stride $stride, pad $pad', async ({ batch, size, k, stride, pad }) => {
     const f: Fn = (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, stride, pad)
     await expectMatchesCpu([[batch, size[0], size[1], 3], [k, k, 3, 5]], f)
+  })
+
+  it.each([
+    { strides: [1, 2] as [number, number], pad: 'same' as Pad },
+    { strides: [2, 1] as [number, number], pad: 'valid' as Pad },
+    { strides: [1, 3] as [number, number], pad: [[0, 0], [1, 0], [2, 1], [0, 0]] as Pad }
+  ])('unequal strides $strides, pad $pad (zero-insertion path)', async ({ strides, pad }) => {
+    const f: Fn = (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, strides, pad)
+    await expectMatchesCpu([[2, 9, 8, 3], [3, 4, 3, 5]], f)
+  })
+
+  it('zero-insertion and sub-pixel dx agree for equal strides', async () => {
+    await tf.setBackend('wasm')
+    const backend = wasmBackend()
+    for (const [stride, pad, k] of [[2, 'same', 4], [2, 'valid', 3], [1, 'same', 3], [2, 1, 4], [3, 'same', 5]] as const) {
+      const inputShape: [number, number, number, number] = [2, 11, 10, 3]
+      const filter = tf.tensor4d(values([k, k, 3, 4], 3), [k, k, 3, 4])
+      const outShape = tf.tidy(() => tf.conv2d(tf.zeros(inputShape) as tf.Tensor4D, filter, stride, pad).shape)
+      const dy = tf.tensor(values(outShape, 4), outShape)
+      const args = { inputs: { dy, filter }, backend, attrs: { strides: stride, pad, dataFormat: 'NHWC', inputShape } }
+      const sub = conv2DBackpropInputSubPixel(args as never)
+      const zero = conv2DBackpropInputZeroInsert(args as never)
+      expect(sub?.shape).toEqual(inputShape)
+      expect(zero.shape).toEqual(inputShape)
+      const a = backend.readSync(sub!.dataId) as Float32Array
+      const b = backend.readSync(zero.dataId) as Float32Array
+      expect(relativeError(a, b), `stride ${stride} pad ${pad} k ${k}`).toBeLessThan(1e-5)
+      backend.disposeData(sub!.dataId)
+      backend.disposeData(zero.dataId)
+      tf.dispose([filter, dy])
+    }
   })
 
   it('matches at a CP-CSV-like shape (64x64, PyTorch 4/2/1)', async () => {
@@ -167,6 +202,51 @@ describe('other gradients a DCGAN/CP-CSV model needs on wasm', () => {
     }
     const dx = resizeNearestGradValues(new Float32Array([1, 2, 3, 4, 5, 6, 7, 8]), [2, 2, 2, 1], [2, 1, 1, 1], false, false)
     expect(Array.from(dx)).toEqual([10, 26])
+  })
+})
+
+describe('a small conv GAN trains the same on wasm and cpu', () => {
+  /** One D step and one G step with SGD; returns losses and all weights afterwards. */
+  async function trainStep(backend: string): Promise<Float32Array[]> {
+    await tf.setBackend(backend)
+    const shapes: Record<string, number[]> = {
+      fc: [8, 4 * 4 * 8], g1: [3, 3, 8, 4], g2: [3, 3, 4, 3], d1: [4, 4, 3, 4], d2: [4, 4, 4, 8], head: [4 * 4 * 8, 1]
+    }
+    const w = Object.fromEntries(Object.entries(shapes).map(([name, shape], i) =>
+      [name, tf.variable(tf.tensor(values(shape, 20 + i).map((v) => v * 0.4), shape), true, `${name}-${backend}`)]))
+    const bn = (x: tf.Tensor): tf.Tensor => {
+      const { mean, variance } = tf.moments(x, [0, 1, 2])
+      return tf.div(tf.sub(x, mean), tf.sqrt(tf.add(variance, 1e-5)))
+    }
+    const up = (x: tf.Tensor): tf.Tensor4D => tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [x.shape[1]! * 2, x.shape[2]! * 2])
+    const g = (z: tf.Tensor): tf.Tensor4D => {
+      const h = tf.relu(bn(tf.conv2d(up(tf.reshape(tf.matMul(z as tf.Tensor2D, w.fc as tf.Tensor2D), [2, 4, 4, 8])), w.g1 as tf.Tensor4D, 1, 'same')))
+      return tf.tanh(tf.conv2d(up(h), w.g2 as tf.Tensor4D, 1, 'same'))
+    }
+    const d = (x: tf.Tensor4D): tf.Tensor => {
+      const h = tf.leakyRelu(tf.conv2d(x, w.d1 as tf.Tensor4D, 2, 'same'), 0.2) as tf.Tensor4D
+      const h2 = tf.leakyRelu(bn(tf.conv2d(h, w.d2 as tf.Tensor4D, 2, 1)), 0.2)
+      return tf.matMul(tf.reshape(h2, [2, -1]), w.head as tf.Tensor2D)
+    }
+    const z = tf.tensor2d(values([2, 8], 40), [2, 8])
+    const real = tf.tensor4d(values([2, 16, 16, 3], 41), [2, 16, 16, 3])
+    const ones = tf.ones([2, 1])
+    const zeros = tf.zeros([2, 1])
+    const sgd = tf.train.sgd(0.5)
+    const dLoss = sgd.minimize(() => tf.add(
+      tf.losses.sigmoidCrossEntropy(ones, d(real)), tf.losses.sigmoidCrossEntropy(zeros, d(g(z)))) as tf.Scalar,
+    true, [w.d1, w.d2, w.head])
+    const gLoss = sgd.minimize(() => tf.losses.sigmoidCrossEntropy(ones, d(g(z))) as tf.Scalar, true, [w.fc, w.g1, w.g2])
+    const out = [dLoss!, gLoss!, ...Object.values(w)].map((t) => t.dataSync() as Float32Array)
+    tf.dispose([dLoss!, gLoss!, z, real, ones, zeros, ...Object.values(w)])
+    sgd.dispose()
+    return out
+  }
+
+  it('losses and updated weights agree', async () => {
+    const expected = await trainStep('cpu')
+    const actual = await trainStep('wasm')
+    expected.forEach((ref, i) => expect(relativeError(actual[i], ref), `tensor ${i}`).toBeLessThan(1e-5))
   })
 })
 

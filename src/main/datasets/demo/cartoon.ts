@@ -96,7 +96,7 @@ function toBundleClip(episode: EpisodePlan, k: number, frame: CartoonFrame): Bun
     episode: episode.id,
     sourceFile: `${episode.id}/${k}.png`,
     frames: [
-      { png: raster.toPng(), width: raster.width, height: raster.height, importedMask: raster.figureMask(), truthMasks }
+      { png: raster.toPng(), width: raster.width, height: raster.height, truthMasks }
     ],
     captions: [
       {

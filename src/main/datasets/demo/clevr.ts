@@ -16,29 +16,20 @@
 import type { BundleClip, BundleStory, ImportBundle } from '../bundle'
 import { clevrInView, renderClevrFrame } from './clevr-render'
 import {
-  CLEVR_COLOR_RGB,
-  CLEVR_LABEL_DIM,
-  CLEVR_LABEL_NAMES,
   CLEVR_OBJECTS,
   CLEVR_VECTOR_DIM,
   type ClevrObject,
   clevrCaption,
-  clevrLabels,
-  clevrObjectBits,
   clevrVectors,
   sampleClevrObjects
 } from './clevr-scene'
 import { type DemoOptions, resolveDemoOptions } from './demo-options'
 import { Random } from './random'
-import { cssColor, type Raster } from './raster'
+import type { Raster } from './raster'
+import { CLEVR_CHARACTERS } from '../clevr-import'
 
-/** Mask-layer colours of the 15 label characters; colour bits use the object colour itself. */
-const LAYER_COLORS: readonly number[] = [
-  0xff7f0e, 0xe377c2, 0xbcbd22,
-  0xa0a0a0, ...CLEVR_COLOR_RGB.slice(1),
-  0xc49c94, 0xd8e6f0,
-  0x17becf, 0x98df8a
-]
+/** Mask layers: one per object slot, the same as for imported CLEVR-SV folders. */
+const SLOT_CHARACTERS = CLEVR_CHARACTERS
 
 /** One scene, rendered: its objects and frames 1..4. */
 export interface ClevrScene {
@@ -74,26 +65,27 @@ export function clevrSceneId(index: number): string {
   return `scene_${String(index).padStart(6, '0')}`
 }
 
-function toBundleClip(index: number, scene: ClevrScene, k: number, vectors: Float32Array[], labels: number[][]): BundleClip {
+/**
+ * Clip k (0-based) of a scene. Mask layers are the four object slots (the Label view shows
+ * "its objects"); the 15-d CLEVR-SV labels stay recoverable from the 75-d vector
+ * (clevrLabels in clevr-import.ts), which is how training reads them.
+ */
+function toBundleClip(index: number, scene: ClevrScene, k: number, vectors: Float32Array[]): BundleClip {
   const raster = scene.frames[k]
   const truthMasks = new Map<number, Uint8Array>()
-  for (let b = 0; b < CLEVR_LABEL_DIM; b++) {
-    if (labels[k][b]) truthMasks.set(b, new Uint8Array(raster.width * raster.height))
-  }
-  // Owner j + 1 is object j; its pixels go to the layer of each of its four attribute bits.
-  const layersOf = scene.objects.map((o) => clevrObjectBits(o).flatMap((on, b) => (on ? [truthMasks.get(b)] : [])))
+  for (let j = 0; j <= k; j++) truthMasks.set(j, new Uint8Array(raster.width * raster.height))
   for (let i = 0; i < raster.owner.length; i++) {
     const owner = raster.owner[i]
-    if (owner > 0) for (const layer of layersOf[owner - 1]) layer![i] = 1
+    if (owner > 0) truthMasks.get(owner - 1)![i] = 1
   }
   const episode = clevrSceneId(index)
   return {
     key: `${episode}_${k + 1}`,
     episode,
     sourceFile: `${episode}_${k + 1}.png`,
-    frames: [{ png: raster.toPng(), width: raster.width, height: raster.height, importedMask: raster.figureMask(), truthMasks }],
+    frames: [{ png: raster.toPng(), width: raster.width, height: raster.height, truthMasks }],
     captions: [{ text: clevrCaption(scene.objects[k]), sentence: vectors[k], attributes: null }],
-    labels: labels[k]
+    labels: SLOT_CHARACTERS.map((_, j) => (j <= k ? 1 : 0))
   }
 }
 
@@ -101,8 +93,7 @@ function toBundleClip(index: number, scene: ClevrScene, k: number, vectors: Floa
 export function* clevrSceneClips(seed: number, size: number, index: number): Generator<BundleClip> {
   const scene = renderClevrScene(seed, index, size)
   const vectors = clevrVectors(scene.objects)
-  const labels = clevrLabels(scene.objects)
-  for (let k = 0; k < CLEVR_OBJECTS; k++) yield toBundleClip(index, scene, k, vectors, labels)
+  for (let k = 0; k < CLEVR_OBJECTS; k++) yield toBundleClip(index, scene, k, vectors)
 }
 
 /**
@@ -126,7 +117,7 @@ export function clevrDemo(options?: DemoOptions): ImportBundle {
     format: 'demo-clevr',
     sourcePath: null,
     fingerprint: `demo-clevr/v1 seed=${seed} stories=${stories} size=${size}`,
-    characters: CLEVR_LABEL_NAMES.map((name, b) => ({ name, color: cssColor(LAYER_COLORS[b]) })),
+    characters: SLOT_CHARACTERS,
     textDims: { sentence: CLEVR_VECTOR_DIM, attributes: 0 },
     framesPerStory: CLEVR_OBJECTS,
     clipCount: stories * CLEVR_OBJECTS,
@@ -136,7 +127,7 @@ export function clevrDemo(options?: DemoOptions): ImportBundle {
     stories: storyList,
     notes: [
       `Generated CLEVR-SV-like demo: ${stories} scenes, seed ${seed}, ${size}×${size} frames, split ${trainCount} train / ${stories - trainCount} test by scene index.`,
-      'Characters are the 15 CLEVR-SV label bits; a bit\'s truth mask is the union of the objects with that attribute.'
+      'Mask layers are the four object slots (object k appears in frame k); the 15-d CLEVR-SV labels come from the 75-d vectors.'
     ]
   }
 }

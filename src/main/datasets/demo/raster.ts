@@ -4,7 +4,7 @@
  * centres with no anti-aliasing, so the owner map gives exact, hard-edged truth masks: a pixel
  * belongs to exactly one owner, and painting over a character removes those pixels from its mask.
  */
-import { encode } from 'fast-png'
+import { encodePngFast } from '../png-codec'
 
 /** Packed colour 0xRRGGBB. */
 export type Color = number
@@ -175,7 +175,7 @@ export class Raster {
 
   /** 8-bit RGB PNG of the pixels. */
   toPng(): Uint8Array {
-    return encode({ width: this.width, height: this.height, data: this.rgb, channels: 3, depth: 8 })
+    return encodePngFast(this.width, this.height, 3, this.rgb)
   }
 
   private span(y: number, xLeft: number, xRight: number, paint: Paint, owner: number): void {
