@@ -14,7 +14,8 @@ export default defineConfig({
       rollupOptions: {
         input: {
           index: resolve(__dirname, 'src/main/electron/main.ts'),
-          'import-worker': resolve(__dirname, 'src/main/datasets/import-worker.ts')
+          'import-worker': resolve(__dirname, 'src/main/datasets/import-worker.ts'),
+          'training-worker': resolve(__dirname, 'src/main/training/training-worker.ts')
         },
         output: { format: 'es', entryFileNames: '[name].mjs' }
       }

@@ -30,7 +30,8 @@ function isStale() {
 /** Node-side entry points; workers are emitted next to cli.mjs (see src/main/workers.ts). */
 export const nodeEntries = {
   cli: 'src/main/cli/entry.ts',
-  'import-worker': 'src/main/datasets/import-worker.ts'
+  'import-worker': 'src/main/datasets/import-worker.ts',
+  'training-worker': 'src/main/training/training-worker.ts'
 }
 
 async function buildNode() {

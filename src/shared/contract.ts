@@ -6,6 +6,11 @@
 import { z } from 'zod'
 import type {
   AppInfo,
+  BackendChoice,
+  CheckpointInfo,
+  RunSummary,
+  SampleInfo,
+  TrainingProgress,
   FrameDetail,
   FrameInfo,
   LabelingProgress,
@@ -129,7 +134,35 @@ export const requestSchemas = {
     })
     .strict(),
   'export:status': z.object({ jobId: z.string().min(1) }).strict(),
-  'export:cancel': z.object({ jobId: z.string().min(1) }).strict()
+  'export:cancel': z.object({ jobId: z.string().min(1) }).strict(),
+  'training:options': z.object({}).strict(),
+  'training:start': z
+    .object({
+      datasetId: id,
+      name: datasetName.optional(),
+      preset: z.enum(['paper', 'small', 'tiny', 'clevr']),
+      split: z.enum(['train', 'val', 'test', 'all']).optional(),
+      // Checked field by field against the preset by validateTrainConfig in the service.
+      overrides: z.record(z.string(), z.union([z.number(), z.boolean(), z.array(z.number())])).optional(),
+      steps: z.number().int().min(1, 'steps must be at least 1').max(100_000_000),
+      seed: z.number().int().min(0).max(2 ** 31).optional(),
+      backend: z.enum(['auto', 'tensorflow', 'wasm', 'cpu']).optional(),
+      tickSteps: z.number().int().min(1).max(10_000).optional(),
+      checkpointEvery: z.number().int().min(1).optional(),
+      sampleEvery: z.number().int().min(1).optional(),
+      sampleStories: z.number().int().min(1).max(16).optional(),
+      maskPolicy: z.enum(['hand', 'hand+imported', 'hand+imported+truth']).optional(),
+      parentRunId: id.optional()
+    })
+    .strict(),
+  'training:stop': z.object({ runId: id }).strict(),
+  'training:resume': z.object({ runId: id, steps: z.number().int().min(1).optional() }).strict(),
+  'runs:list': z.object({}).strict(),
+  'runs:get': z.object({ id }).strict(),
+  'runs:delete': z.object({ id }).strict(),
+  'runs:metrics': z.object({ runId: id, sinceStep: z.number().int().min(-1).optional() }).strict(),
+  'runs:checkpoints': z.object({ runId: id }).strict(),
+  'runs:samples': z.object({ runId: id, step: z.number().int().min(0).optional() }).strict()
 } as const
 
 export type Channel = keyof typeof requestSchemas
@@ -159,6 +192,23 @@ export interface ReplyMap {
   'export:start': ExportJob
   'export:status': ExportJob
   'export:cancel': ExportJob
+  'training:options': TrainingOptions
+  'training:start': RunSummary
+  'training:stop': RunSummary
+  'training:resume': RunSummary
+  'runs:list': RunSummary[]
+  'runs:get': RunSummary
+  'runs:delete': { deleted: number }
+  'runs:metrics': Record<string, [number, number][]>
+  'runs:checkpoints': CheckpointInfo[]
+  'runs:samples': SampleInfo[]
+}
+
+/** What the new-run form needs: presets with their full configs, and the backends here. */
+export interface TrainingOptions {
+  presets: Record<string, Record<string, unknown>>
+  backends: BackendChoice[]
+  activeRunId: number | null
 }
 export type ReplyOf<C extends Channel> = ReplyMap[C]
 
@@ -174,6 +224,11 @@ export type WorkbenchEvent =
   | { type: 'import:finished'; job: ImportJob }
   | { type: 'datasets:changed' }
   | { type: 'labeling:changed'; datasetId: number; frameId: number }
+  | { type: 'training:status'; run: RunSummary }
+  | { type: 'training:progress'; runId: number; progress: TrainingProgress }
+  | { type: 'training:sample'; runId: number; step: number }
+  | { type: 'training:checkpoint'; runId: number; step: number }
+  | { type: 'training:log'; runId: number; line: string }
   | { type: 'export:progress'; job: ExportJob }
   | { type: 'export:finished'; job: ExportJob }
 

@@ -138,3 +138,60 @@ export interface LabelingProgress {
   perCharacter: { idx: number; name: string; color: string; frames: number; pixels: number }[]
   recent: { frameId: number; status: FrameStatus; updatedAt: string }[]
 }
+
+export type RunStatus = 'queued' | 'running' | 'stopped' | 'finished' | 'failed'
+
+export interface RunSummary {
+  id: number
+  name: string
+  datasetId: number | null
+  datasetName: string
+  split: string
+  preset: string
+  status: RunStatus
+  error: string | null
+  step: number
+  totalSteps: number
+  backend: string | null
+  createdAt: string
+  updatedAt: string
+  /** Relative to the workspace, e.g. 'runs/3-tiny-demo'. */
+  folder: string
+  maskCoverage: { withMask: number; frames: number; bySource: Record<string, number> } | null
+  /** The run's resolved settings (TrainConfig plus run options). */
+  config: Record<string, unknown>
+  parentRunId: number | null
+}
+
+export interface CheckpointInfo {
+  step: number
+  epoch: number
+  file: string
+  bytes: number
+  createdAt: string
+}
+
+export interface SampleInfo {
+  step: number
+  position: number
+  storyId: number | null
+  /** Asset path, e.g. 'runs/3/samples/step-0000100-s00.png'. */
+  asset: string
+}
+
+export interface TrainingProgress {
+  step: number
+  totalSteps: number
+  epoch: number
+  losses: Record<string, number>
+  lr: Record<string, number>
+  itPerSec: number
+  etaSec: number
+  memory: { numTensors: number; numBytes: number; rssBytes: number }
+}
+
+export interface BackendChoice {
+  name: 'tensorflow' | 'wasm' | 'cpu'
+  available: boolean
+  reason: string
+}

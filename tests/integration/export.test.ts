@@ -156,7 +156,7 @@ const stories = (d: Db, datasetId: number): string[] =>
   ).pluck().all(datasetId) as string[])
 
 /** Exports, re-imports into a fresh workspace and checks frames, captions, vectors, labels, masks, stories. */
-async function roundTrip(datasetId: number, name: string, sources: 'hand' | 'hand+imported', sameBytes: boolean): Promise<{ folder: string; fresh: ExportWorkspace; newId: number }> {
+async function roundTrip(datasetId: number, name: string, sources: 'hand' | 'hand+imported'): Promise<{ folder: string; fresh: ExportWorkspace; newId: number }> {
   const r = await exportTo(name, { dataset: datasetId, format: 'cpcsv', sources })
   const fresh = await workspace(join(dir, `fresh-${name}`))
   const newId = await importFolder(fresh, r.path, name)
@@ -166,7 +166,7 @@ async function roundTrip(datasetId: number, name: string, sources: 'hand' | 'han
   for (const [key, b] of before) {
     const a = after.get(key) as ClipSnapshot
     expect(a.pixels, key).toEqual(b.pixels)
-    if (sameBytes) expect(a.hashes, key).toEqual(b.hashes)
+    expect(a.hashes, key).toEqual(b.hashes)
     expect(a.captions, key).toEqual(b.captions)
     expect(a.labels, key).toEqual(b.labels)
     // hand masks win per frame; a strip with some masked frames has background for the others
@@ -183,7 +183,7 @@ async function roundTrip(datasetId: number, name: string, sources: 'hand' | 'han
 
 describe('CP-CSV / Pororo-SV layout', () => {
   it('round-trips the Pororo-SV fixture through the importer (hand masks win per frame)', async () => {
-    const { folder, fresh } = await roundTrip(ids.pororo, 'pororo-rt', 'hand+imported', true)
+    const { folder, fresh } = await roundTrip(ids.pororo, 'pororo-rt', 'hand+imported')
     fresh.db.close()
     const labels = npyItem(npy(folder, 'labels.npy')) as Map<string, { dtype: string; data: Float64Array }>
     expect(labels.size).toBe(23)
@@ -195,7 +195,11 @@ describe('CP-CSV / Pororo-SV layout', () => {
     const split = npy(folder, 'train_seen_unseen_ids.npy')
     expect(split.shape).toEqual([3])
     expect((split.data as { data: BigInt64Array }[]).map((a) => Array.from(a.data, Number))).toEqual([[0, 1, 2, 3, 4, 7], [6, 10], [5, 8, 9]])
-    expect(npyItem(npy(folder, 'frames_counter.npy'))).toEqual(npyItem(npy(PORORO_MINI, 'frames_counter.npy')))
+    // the index files carry the same content as the published-format fixture they came from
+    for (const f of ['labels.npy', 'descriptions.npy', 'descriptions_vec.npy', 'descriptions_attr.npy', 'frames_counter.npy']) {
+      expect(npyItem(npy(folder, f)), f).toEqual(npyItem(npy(PORORO_MINI, f)))
+    }
+    for (const f of ['img_cache4.npy', 'following_cache4.npy']) expect(npy(folder, f), f).toEqual(npy(PORORO_MINI, f))
     const vec = (npyItem(npy(folder, 'descriptions_vec.npy')) as Map<string, { shape: number[] }>).get('Pororo_ENGLISH1_1_ep1/2')
     expect(vec?.shape).toEqual([2, 128])
     expect(readFileSync(join(folder, 'descriptions.csv'), 'utf8')).toMatch(/^Pororo_ENGLISH1_1_ep1,0,Pororo and Loopy/)
@@ -209,8 +213,7 @@ describe('CP-CSV / Pororo-SV layout', () => {
   })
 
   it('round-trips the demo cartoon dataset with hand masks only', async () => {
-    // Same pixels; not the same PNG bytes, because the demo generator and the importers use different PNG encoders.
-    const { folder, fresh } = await roundTrip(ids.demo, 'demo-rt', 'hand', false)
+    const { folder, fresh } = await roundTrip(ids.demo, 'demo-rt', 'hand')
     fresh.db.close()
     const clips = new Set(handFrames(ids.demo).map((id) => db.prepare('SELECT clip_id FROM frames WHERE id = ?').pluck().get(id)))
     expect(readdirSync(join(folder, 'img_segment'))).toHaveLength(clips.size)
@@ -240,7 +243,7 @@ describe('COCO instance segmentation', () => {
   it('writes one annotation per (frame, character) whose RLE decodes back to the mask', async () => {
     const r = await exportTo('demo-coco', { dataset: ids.demo, format: 'coco', sources: 'hand' })
     const coco = JSON.parse(readFileSync(join(r.path, 'annotations.json'), 'utf8'))
-    const frames = db.prepare('SELECT count(*) FROM frames WHERE dataset_id = ?').pluck().get(ids.demo)
+    const frames = db.prepare('SELECT count(*) FROM frames WHERE dataset_id = ?').pluck().get(ids.demo) as number
     expect(coco.images).toHaveLength(frames)
     expect(coco.categories[0]).toMatchObject({ id: 1, supercategory: 'character', color: expect.stringMatching(/^#/) })
     expect(coco.annotations.length).toBe([...hand.entries()].filter(([id]) => coco.images.some((i: { id: number }) => i.id === id)).reduce((n, [, m]) => n + m.size, 0))
@@ -320,21 +323,25 @@ describe('zip, existing outputs and failures', () => {
   })
 
   it('a disk-full write or a cancel leaves nothing behind', async () => {
-    const enospc = (after: number) => {
+    /** File writes that fail with ENOSPC after `after` successful ones, as a full disk would. */
+    const diskFullAfter = (after: number) => {
       let n = 0
-      const fail = async (): Promise<void> => {
+      const write = (flag: string) => async (path: string, data: Uint8Array): Promise<void> => {
         if (++n > after) throw Object.assign(new Error('ENOSPC: no space left on device, write'), { code: 'ENOSPC' })
+        writeFileSync(path, data, { flag })
       }
-      return { writeFile: async (p: string, d: Uint8Array) => (await fail(), writeFileSync(p, d)), appendFile: async (p: string, d: Uint8Array) => (await fail(), writeFileSync(p, d, { flag: 'a' })) }
+      return { writeFile: write('w'), appendFile: write('a') }
     }
     for (const zip of [false, true]) {
-      const target = out(`full-${zip}`)
-      await expect(runExport(ws, { dataset: ids.pororo, format: 'cpcsv', zip, out: target }, { io: enospc(5) })).rejects.toThrow(
-        new RegExp(`cannot write ${target}.*: no space left on device \\(disk full\\)`)
-      )
-      await expect(runExport(ws, { dataset: ids.pororo, format: 'coco', zip, out: target }, { cancelled: () => true })).rejects.toThrow(/cancelled/)
+      // in a folder that does not exist yet: the export creates it, and must remove it again
+      const target = join(out('new-folder'), `full-${zip}`)
+      const opts = { dataset: ids.pororo, format: 'cpcsv' as const, zip, out: target }
+      await expect(runExport(ws, opts, { io: diskFullAfter(5) })).rejects.toThrow(new RegExp(`cannot write ${target}.*: no space left on device \\(disk full\\)`))
+      expect(existsSync(out('new-folder'))).toBe(false)
+      await expect(runExport(ws, { ...opts, format: 'coco' }, { cancelled: () => true })).rejects.toThrow(/export cancelled/)
+      expect(existsSync(out('new-folder'))).toBe(false)
     }
-    expect(readdirSync(join(dir, 'out')).filter((f) => f.startsWith('full') || f.startsWith('.'))).toEqual([])
+    expect(readdirSync(join(dir, 'out')).filter((f) => f.startsWith('.'))).toEqual([])
   })
 })
 

@@ -56,6 +56,20 @@ describe('migrations', () => {
     expect(() => ins.run()).toThrow(/UNIQUE/)
   })
 
+  it('0050 adds runs, checkpoints, metrics and samples; runs outlive their dataset', () => {
+    const db = new Database(':memory:')
+    db.pragma('foreign_keys = ON')
+    migrate(db, 'mem', 50)
+    expect(tables(db)).toEqual(expect.arrayContaining(['runs', 'checkpoints', 'metrics', 'samples']))
+    db.exec(`INSERT INTO datasets VALUES (1, 'd', 'pororo', NULL, 'f', 5, 128, 228, '[]', 'now');
+      INSERT INTO runs (id, name, dataset_id, dataset_name, split, preset, config, status, total_steps, folder, created_at, updated_at)
+        VALUES (1, 'r', 1, 'd', 'train', 'tiny', '{}', 'running', 10, 'runs/1-r', 'now', 'now');
+      INSERT INTO metrics VALUES (1, 0, 'loss/g', 1.5, 0);`)
+    db.exec('DELETE FROM datasets')
+    expect(db.prepare('SELECT dataset_id FROM runs').pluck().get()).toBeNull()
+    expect(() => db.exec("UPDATE runs SET status = 'exploded'")).toThrow(/CHECK/)
+  })
+
   it('upgrades an older database in place and refuses a newer one', () => {
     const t = tempDir()
     cleanup = t.cleanup

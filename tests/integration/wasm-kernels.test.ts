@@ -277,6 +277,16 @@ describe('data-movement kernels on wasm match cpu', () => {
     await onBoth(() => tf.slice(tf.tensor(values([2, 3, 4, 5, 6], 7), [2, 3, 4, 5, 6]), [1, 1, 1, 1, 1], [1, 2, 2, 3, 4]))
     await onBoth(() => tf.slice(tf.tensor2d([true, false, true, true], [2, 2], 'bool'), [1, 0], [1, 2]).cast('int32'))
   })
+
+  it('Unpack and SplitV along every axis', async () => {
+    const x = (): tf.Tensor => tf.tensor(values([3, 4, 5, 2], 10), [3, 4, 5, 2])
+    for (const axis of [0, 1, 2, 3, -1]) {
+      await onBoth(() => tf.stack(tf.unstack(x(), axis).map((t, i) => t.mul(i + 1)), axis))
+    }
+    await onBoth(() => tf.concat(tf.split(x(), [1, 3, 1], 2).map((t, i) => t.add(i)), 2))
+    await onBoth(() => tf.concat(tf.split(x(), 2, -1).reverse(), -1))
+    await onBoth(() => tf.stack(tf.unstack(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32'), 1)))
+  })
 })
 
 describe('element-wise kernels on wasm match cpu', () => {

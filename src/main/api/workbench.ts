@@ -5,6 +5,8 @@ import { packageRoot } from '../paths'
 import type { WorkbenchEvent } from '../../shared/contract'
 import type { Handlers } from './handler-types'
 import { labelingHandlers } from './labeling-service'
+import { trainingHandlers } from './training-service'
+import { TrainingJobs } from './training-jobs'
 import { UserError } from '../../shared/result'
 import { openDatabase, type Db } from '../db/database'
 import {
@@ -39,6 +41,7 @@ export class Workbench {
   readonly db: Db
   readonly frames: FrameStore
   readonly imports: ImportJobs
+  readonly training: TrainingJobs
   readonly exports: ExportJobs
   private readonly emitter = new EventEmitter()
   transport: 'electron' | 'serve' = 'serve'
@@ -48,6 +51,7 @@ export class Workbench {
     this.db = openDatabase(this.paths.database)
     this.frames = new FrameStore(this.paths.frames)
     this.imports = new ImportJobs(this.paths.root, (e) => this.emit(e))
+    this.training = new TrainingJobs(this.db, this.paths.root, (e) => this.emit(e))
     this.exports = new ExportJobs({ db: this.db, frames: this.frames, exportsDir: this.paths.exports }, (e) => this.emit(e))
     this.handlers = this.createHandlers()
   }
@@ -63,6 +67,7 @@ export class Workbench {
 
   async close(): Promise<void> {
     await this.imports.close()
+    await this.training.close()
     await this.exports.close()
     this.db.close()
   }
@@ -72,6 +77,7 @@ export class Workbench {
   private createHandlers(): Handlers {
     return {
     ...labelingHandlers(this.db, (e) => this.emit(e)),
+    ...trainingHandlers(this.db, this.training),
     ...exportHandlers(this.exports, this.paths.exports),
     'app:info': () => ({
       version: packageVersion(),

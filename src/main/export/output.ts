@@ -4,7 +4,7 @@
  * nothing behind and an existing output is replaced only with `force`.
  */
 import { randomBytes } from 'node:crypto'
-import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, statSync } from 'node:fs'
+import { existsSync, mkdirSync, readdirSync, renameSync, rmSync, rmdirSync, statSync } from 'node:fs'
 import { mkdir } from 'node:fs/promises'
 import { basename, dirname, join, normalize } from 'node:path'
 import { UserError } from '../../shared/result'
@@ -56,13 +56,28 @@ function checkExisting(out: string, zip: boolean, force: boolean): void {
   }
 }
 
-function ensureParent(parent: string): void {
+/** Creates the parent folder; returns the folders this call created, deepest first. */
+function ensureParent(parent: string): string[] {
+  const created: string[] = []
+  for (let dir = parent; !existsSync(dir) && dirname(dir) !== dir; dir = dirname(dir)) created.push(dir)
   try {
     mkdirSync(parent, { recursive: true })
   } catch (e) {
     throw fileError(e, 'create output folder', parent)
   }
   if (!statSync(parent).isDirectory()) throw new UserError(`cannot write into ${parent}: not a folder`)
+  return created
+}
+
+/** Removes folders an aborted export created, if they are still empty. */
+function removeEmpty(dirs: string[]): void {
+  for (const dir of dirs) {
+    try {
+      rmdirSync(dir)
+    } catch {
+      return
+    }
+  }
 }
 
 /** Swaps the finished temp output into place, keeping the old one until the swap succeeded. */
@@ -91,9 +106,12 @@ export async function openTarget(out: string, opts: { zip: boolean; force: boole
   const target = normalize(out)
   checkExisting(target, opts.zip, opts.force)
   const parent = dirname(target)
-  ensureParent(parent)
+  const createdDirs = ensureParent(parent)
   const temp = join(parent, `.${basename(target)}.partial-${randomBytes(4).toString('hex')}`)
-  const abort = (): void => rmSync(temp, { recursive: true, force: true })
+  const abort = (): void => {
+    rmSync(temp, { recursive: true, force: true })
+    removeEmpty(createdDirs)
+  }
   if (opts.zip) {
     const sink = new ZipSink(temp, target, io)
     return {
@@ -109,6 +127,7 @@ export async function openTarget(out: string, opts: { zip: boolean; force: boole
   try {
     mkdirSync(temp)
   } catch (e) {
+    removeEmpty(createdDirs)
     throw fileError(e, 'write into output folder', parent)
   }
   const sink = new FolderSink(temp, target, io)

@@ -7,6 +7,7 @@ import { WebSocketServer, type WebSocket } from 'ws'
 import { dispatch } from '../api/dispatch'
 import type { Workbench } from '../api/workbench'
 import { isFrameHash } from '../frame-store'
+import { runAssetPath } from '../api/run-assets'
 import { err } from '../../shared/result'
 
 export interface ServeOptions {
@@ -138,6 +139,7 @@ export async function startServer(wb: Workbench, opts: ServeOptions = {}): Promi
       res.setHeader('set-cookie', `${COOKIE}=${token}; HttpOnly; SameSite=Strict; Path=/`)
     }
     if (url.pathname.startsWith('/assets/frames/')) return serveFrame(wb, url.pathname, res)
+    if (url.pathname.startsWith('/assets/runs/')) return serveRunFile(wb, url.pathname, res)
     return serveStatic(opts.staticDir, url.pathname, res, csp(port))
   }
 
@@ -193,6 +195,17 @@ function serveFrame(wb: Workbench, pathname: string, res: ServerResponse): void 
   }
   res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'private, max-age=31536000, immutable' })
   createReadStream(wb.frames.pathOf(m[2])).pipe(res)
+}
+
+/** Run files (sample PNGs) by run id: /assets/runs/<id>/samples/<name>.png. */
+function serveRunFile(wb: Workbench, pathname: string, res: ServerResponse): void {
+  const file = runAssetPath(wb, pathname.slice('/assets/'.length))
+  if (!file) {
+    res.writeHead(404, { 'content-type': 'text/plain' })
+    return void res.end('not found')
+  }
+  res.writeHead(200, { 'content-type': 'image/png', 'cache-control': 'private, max-age=3600' })
+  createReadStream(file).pipe(res)
 }
 
 function serveStatic(root: string | undefined, pathname: string, res: ServerResponse, policy: string): void {

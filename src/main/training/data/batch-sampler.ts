@@ -140,6 +140,39 @@ export class BatchSampler {
     return a
   }
 
+  /**
+   * Fixed stories for samples and evaluation: frame 0 of each clip and its first caption, so
+   * the same stories look the same at every checkpoint. `frames` may use another mask policy.
+   */
+  fixedStories(storyIdx: number[], frames: FrameSource = this.frames) {
+    const { videoLen: T, textDim: D, labelNum: L, imageSize: S } = this.shape
+    const K = storyIdx.length
+    const px = S * S
+    const out = {
+      text: new Float32Array(K * T * D),
+      labels: new Float32Array(K * T * L),
+      images: new Float32Array(K * T * px * 3),
+      masks: new Float32Array(K * T * px).fill(-1),
+      hasMask: new Array<boolean>(K * T).fill(false),
+      storyIds: storyIdx.map((s) => this.index.storyIds[s])
+    }
+    storyIdx.forEach((s, k) => {
+      this.index.stories[s].slice(0, T).forEach((ci, t) => {
+        const row = k * T + t
+        const clip = this.index.clips[ci]
+        const prepared = frames.get(clip.frames[0])
+        out.images.set(prepared.rgb, row * px * 3)
+        if (prepared.mask) {
+          out.masks.set(prepared.mask, row * px)
+          out.hasMask[row] = true
+        }
+        out.text.set(clip.texts[0], row * D)
+        this.labelsOf(clip, clip.texts[0], 0, out.labels, row * L)
+      })
+    })
+    return out
+  }
+
   private pick(step: number, stream: number, slot: number, clip: IndexedClip) {
     const rng = new Random(this.seed, 3 + stream, step, slot)
     const frameIdx = Math.floor(rng.next() * clip.frames.length)

@@ -27,6 +27,8 @@ export const WASM_KERNEL_REASONS: Readonly<Record<string, string>> = {
   Conv2DBackpropInput: 'stock kernel is a naive loop; sub-pixel XNNPACK convolution instead',
   Tile: 'batch-norm gradient tiles statistics every step; block copies instead',
   Slice: 'stock kernel copies its whole input first; reads a heap view instead',
+  Unpack: 'stock kernel uses the stock slice (a whole-input copy per output); unstack of story batches',
+  SplitV: 'as Unpack (split, concat gradient, GRU gates)',
   UnsortedSegmentSum: 'missing in tfjs-backend-wasm 4.22 (gather gradient)',
   MaxPoolGrad: 'stock kernel is wrong for batch > 1 or several channels',
   Greater: 'stock comparisons branch per element (5-20x slower than Add); leaky-ReLU gradient',

@@ -200,11 +200,14 @@ export function trainStep(
 }
 
 /** The D phases alone (steps 1-2), e.g. to test that they leave G untouched. */
-export function trainDiscriminators(models: CpcsvModels, optimisers: CpcsvOptimisers, batch: CpcsvBatch, noise: GeneratorNoise): Partial<StepLosses> {
+export function trainDiscriminators(
+  models: CpcsvModels, optimisers: CpcsvOptimisers, batch: CpcsvBatch, noise: GeneratorNoise,
+  options: TrainStepOptions = {}
+): Partial<StepLosses> {
   const withMasks = models.dSeg !== null && hasMasks(batch)
-  const fakes = generateFakes(models, batch, noise)
+  const fakes = generateFakes(models, batch, noise, options.trace)
   try {
-    return discriminatorPhase(models, optimisers, batch, fakes, withMasks, {})
+    return discriminatorPhase(models, optimisers, batch, fakes, withMasks, options)
   } finally {
     tf.dispose([fakes.stories, fakes.images, fakes.storyCond, fakes.imageCond, ...(fakes.masks ? [fakes.masks] : [])])
   }

@@ -1,0 +1,450 @@
+import { join } from 'node:path'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser, Page } from 'playwright-core'
+import { Workbench } from '../../src/main/api/workbench'
+import { dispatch } from '../../src/main/api/dispatch'
+import { rendererDir } from '../../src/main/paths'
+import { startServer, type RunningServer } from '../../src/main/server/serve'
+import { runImport } from '../../src/main/datasets/run-import'
+import type { Channel, ReplyOf, RequestOf } from '../../src/shared/contract'
+import type { StoryDetail } from '../../src/shared/domain'
+import { rleDecode } from '../../src/shared/rle'
+import { MaskDocument } from '../../src/renderer/src/editor/mask-document'
+import { StrokeSession } from '../../src/renderer/src/editor/stroke-session'
+import { snapBrushCenter } from '../../src/renderer/src/editor/tools/brush'
+import { fillPolygon } from '../../src/renderer/src/editor/tools/polygon'
+import { fillRectangle } from '../../src/renderer/src/editor/tools/rectangle'
+import { floodFill } from '../../src/renderer/src/editor/tools/flood-fill'
+import { ensureBuilt, launch, shot } from '../helpers/browser'
+import { PORORO_MINI, tempDir } from '../helpers/paths'
+
+let browser: Browser
+let page: Page
+let wb: Workbench
+let server: RunningServer
+let cleanup: () => void
+let datasetId: number
+let pororoId: number
+let story: StoryDetail
+const pageErrors: string[] = []
+
+async function call<C extends Channel>(channel: C, request: RequestOf<C>): Promise<ReplyOf<C>> {
+  const r = await dispatch(wb, channel, request, () => {})
+  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`)
+  return r.value as ReplyOf<C>
+}
+
+const frameOf = (position: number): { id: number; width: number; height: number } => story.clips[position].frames[0]
+
+/** The saved hand mask of a character on a frame as 0/1 bytes (all zero when none). */
+async function handMask(frameId: number, characterIdx: number): Promise<Uint8Array> {
+  const detail = await call('frames:get', { id: frameId })
+  const { width, height } = detail.frame
+  const mask = detail.masks.find((m) => m.source === 'hand' && m.characterIdx === characterIdx)
+  return mask ? rleDecode(mask.rle, width * height) : new Uint8Array(width * height)
+}
+
+const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i])
+const area = (a: Uint8Array): number => a.reduce((sum, v) => sum + v, 0)
+
+/** Polls the server until the hand mask equals `expected` (saves are asynchronous). */
+async function expectSaved(frameId: number, characterIdx: number, expected: Uint8Array): Promise<void> {
+  await expect.poll(async () => same(await handMask(frameId, characterIdx), expected), { timeout: 10_000 }).toBe(true)
+}
+
+async function waitFrame(frameId: number): Promise<void> {
+  await page.locator(`[data-testid=mask-canvas][data-frame-id="${frameId}"]`).waitFor({ timeout: 20_000 })
+}
+
+async function waitSavedIndicator(): Promise<void> {
+  await page.locator('[data-testid=save-state][data-state="saved"]').waitFor({ timeout: 10_000 })
+}
+
+/** Zoom and client position of image pixel (0, 0), as the canvas publishes them. */
+async function transform(): Promise<{ zoom: number; ox: number; oy: number }> {
+  const canvas = page.getByTestId('mask-canvas')
+  const [zoom, ox, oy] = await Promise.all(['data-zoom', 'data-origin-x', 'data-origin-y'].map((a) => canvas.getAttribute(a)))
+  return { zoom: Number(zoom), ox: Number(ox), oy: Number(oy) }
+}
+
+/** Integer client points near the image points, and the exact image points the canvas derives from them. */
+async function clientPoints(imagePoints: [number, number][]): Promise<{ client: [number, number][]; image: { x: number; y: number }[] }> {
+  const { zoom, ox, oy } = await transform()
+  const client = imagePoints.map(([x, y]): [number, number] => [Math.round(ox + x * zoom), Math.round(oy + y * zoom)])
+  return { client, image: client.map(([cx, cy]) => ({ x: (cx - ox) / zoom, y: (cy - oy) / zoom })) }
+}
+
+async function setZoom(zoom: number): Promise<void> {
+  await page.getByTestId('zoom-select').selectOption(String(zoom))
+  await page.locator(`[data-testid=mask-canvas][data-zoom="${zoom}"]`).waitFor()
+}
+
+async function openFrame(position: number): Promise<void> {
+  const frame = frameOf(position)
+  await page.evaluate((hash) => (window.location.hash = hash), `#/label/${datasetId}/${story.id}/${frame.id}`)
+  await waitFrame(frame.id)
+}
+
+beforeAll(async () => {
+  ensureBuilt()
+  const t = tempDir('cpcsv-e2e-label-')
+  cleanup = t.cleanup
+  const ws = join(t.dir, 'ws')
+  datasetId = (await runImport(ws, { kind: 'demo', demo: 'cartoon', stories: 40, seed: 1 })).datasetId
+  pororoId = (await runImport(ws, { kind: 'folder', path: PORORO_MINI })).datasetId
+  wb = new Workbench(ws)
+  server = await startServer(wb, { staticDir: rendererDir(), log: () => {} })
+  const page0 = await call('stories:list', { datasetId, offset: 0, limit: 1 })
+  story = await call('stories:get', { id: page0.stories[0].id })
+  browser = await launch()
+  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
+  page.on('pageerror', (e) => pageErrors.push(e.message))
+})
+afterAll(async () => {
+  await browser?.close()
+  await server?.close()
+  await wb?.close()
+  cleanup?.()
+})
+
+describe('Label view in Chromium against serve mode', () => {
+  it('opens the first story with its strip, layers and canvas', async () => {
+    await page.goto(`${server.startUrl}#/label`)
+    await waitFrame(frameOf(0).id)
+    expect(new URL(page.url()).hash).toBe(`#/label/${datasetId}/${story.id}/${frameOf(0).id}`)
+    await expect(page.getByTestId('story-strip').locator('.frame-card').count()).resolves.toBe(story.clips.length)
+    await expect(page.getByTestId('strip-status-0').textContent()).resolves.toBe('Unlabeled')
+    await expect(page.getByTestId('layers-panel').locator('.layer').count()).resolves.toBe(9)
+    await expect(page.getByTestId('caption-panel').textContent()).resolves.toContain(story.clips[0].captions[0])
+    await shot(page, 'label-01-open')
+  })
+
+  it('saves a brush stroke and polygons pixel for pixel, with keyboard undo/redo across frame switches', async () => {
+    const frame = frameOf(1)
+    await openFrame(1)
+    await setZoom(8)
+    const { width, height } = frame
+    const expected = new MaskDocument(width, height, 9)
+
+    // Brush, character 1, size 5: painted from the same image points the canvas derives.
+    await page.keyboard.press('1')
+    await page.keyboard.press('b')
+    const stroke = await clientPoints([[8.2, 40.4], [14.6, 42.1], [20.3, 37.8], [26.9, 44.2], [31.1, 40.6]])
+    const brush = new StrokeSession(expected, 0, 'Brush')
+    for (const p of stroke.image) {
+      const c = snapBrushCenter(p.x, p.y, 5)
+      brush.brushTo(c.x, c.y, 5, 'add')
+    }
+    brush.commit()
+    await page.mouse.move(...stroke.client[0])
+    await page.mouse.down()
+    for (const p of stroke.client.slice(1)) await page.mouse.move(...p)
+    await page.mouse.up()
+
+    // Polygon, character 2, closed with Enter.
+    await page.keyboard.press('2')
+    await page.keyboard.press('p')
+    const polygon = await clientPoints([[36.4, 8.3], [56.2, 10.7], [52.8, 30.1], [40.3, 26.6]])
+    for (const p of polygon.client) await page.mouse.click(...p)
+    await page.keyboard.press('Enter')
+    fillPolygon(expected.layer(1), width, height, polygon.image, 'add')
+
+    // Polygon, character 3, closed by clicking near its first vertex.
+    await page.keyboard.press('3')
+    const triangle = await clientPoints([[6.2, 6.4], [20.5, 6.1], [14.3, 18.8]])
+    for (const p of triangle.client) await page.mouse.click(...p)
+    await page.mouse.click(triangle.client[0][0] + 2, triangle.client[0][1] - 1)
+    fillPolygon(expected.layer(2), width, height, triangle.image, 'add')
+
+    // Rectangle (character 4) and lasso (character 5) by drag; eraser over the brush stroke.
+    await page.keyboard.press('4')
+    await page.keyboard.press('r')
+    const box = await clientPoints([[4.4, 50.2], [18.7, 60.9]])
+    await page.mouse.move(...box.client[0])
+    await page.mouse.down()
+    await page.mouse.move(box.client[0][0] + 30, box.client[0][1] + 20)
+    await page.mouse.move(...box.client[1])
+    await page.mouse.up()
+    fillRectangle(expected.layer(3), width, height, box.image[0].x, box.image[0].y, box.image[1].x, box.image[1].y, 'add')
+    await page.keyboard.press('5')
+    await page.keyboard.press('l')
+    const lasso = await clientPoints([[40.2, 44.1], [50.6, 41.3], [58.8, 48.9], [54.1, 58.2], [44.7, 55.5], [47.3, 49.8]])
+    await page.mouse.move(...lasso.client[0])
+    await page.mouse.down()
+    for (const p of lasso.client.slice(1)) await page.mouse.move(...p)
+    await page.mouse.up()
+    fillPolygon(expected.layer(4), width, height, lasso.image, 'add')
+    await page.keyboard.press('1')
+    await page.keyboard.press('e')
+    const rub = await clientPoints([[16.2, 36.3], [18.4, 46.6]])
+    const eraser = new StrokeSession(expected, 0, 'Eraser')
+    for (const p of rub.image) {
+      const c = snapBrushCenter(p.x, p.y, 5)
+      eraser.brushTo(c.x, c.y, 5, 'subtract')
+    }
+    eraser.commit()
+    await page.mouse.move(...rub.client[0])
+    await page.mouse.down()
+    await page.mouse.move(...rub.client[1])
+    await page.mouse.up()
+
+    for (const layer of [0, 1, 2, 3, 4]) expect(area(expected.layer(layer))).toBeGreaterThan(20)
+    await expectSaved(frame.id, 3, expected.layer(3))
+    await expectSaved(frame.id, 4, expected.layer(4))
+    await expectSaved(frame.id, 0, expected.layer(0))
+    await expectSaved(frame.id, 1, expected.layer(1))
+    await expectSaved(frame.id, 2, expected.layer(2))
+    await shot(page, 'label-02-drawn')
+
+    // Undo / redo by keyboard: each change is saved too.
+    const empty = new Uint8Array(width * height)
+    await page.keyboard.press('Control+z')
+    await expectSaved(frame.id, 2, empty)
+    await page.keyboard.press('Control+z')
+    await expectSaved(frame.id, 1, empty)
+    await page.keyboard.press('Control+Shift+z')
+    await expectSaved(frame.id, 1, expected.layer(1))
+    await page.keyboard.press('Control+y')
+    await expectSaved(frame.id, 2, expected.layer(2))
+
+    // History survives switching frames: next frame, back, undo still works and re-saves.
+    await page.keyboard.press('d')
+    await waitFrame(frameOf(2).id)
+    await page.keyboard.press('a')
+    await waitFrame(frame.id)
+    await page.keyboard.press('Control+z')
+    await expectSaved(frame.id, 2, empty)
+    await page.keyboard.press('Control+Shift+z')
+    await expectSaved(frame.id, 2, expected.layer(2))
+    await waitSavedIndicator()
+
+    // After a reload everything comes back from storage, exactly as drawn.
+    await page.reload()
+    await waitFrame(frame.id)
+    for (const layer of [0, 1, 2, 3, 4]) expect(same(await handMask(frame.id, layer), expected.layer(layer))).toBe(true)
+    await expect(page.getByTestId('layer-0').textContent()).resolves.toContain(area(expected.layer(0)).toLocaleString('en-US'))
+    const info = (await call('frames:get', { id: frame.id })).frame
+    expect(info.status).toBe('in_progress')
+    expect(info.labels).toEqual(expect.arrayContaining([0, 1, 2, 3, 4]))
+    await expect(page.getByTestId('strip-status-1').textContent()).resolves.toBe('In progress')
+  })
+
+  it('restores an older version of the active layer, undoably', async () => {
+    const frame = frameOf(1)
+    await page.keyboard.press('1')
+    const versions = await call('masks:versions', { frameId: frame.id, characterIdx: 0 })
+    const oldest = versions.at(-1)!
+    await page.getByTestId(`version-${oldest.version}`).getByRole('button', { name: 'Restore' }).click()
+    const current = await handMask(frame.id, 0)
+    await expect.poll(async () => (await call('masks:versions', { frameId: frame.id, characterIdx: 0 }))[0].area, { timeout: 10_000 }).toBe(oldest.area)
+    await page.keyboard.press('Control+z')
+    const afterUndo = await call('masks:versions', { frameId: frame.id, characterIdx: 0 })
+    await expect.poll(async () => same(await handMask(frame.id, 0), current), { timeout: 10_000 }).toBe(true)
+    expect(afterUndo.length).toBeGreaterThanOrEqual(versions.length + 1)
+  })
+
+  it('shows a failed save and retries it until it lands', async () => {
+    const frame = frameOf(1)
+    await page.route('**/api/masks:save', (route) => route.abort())
+    await page.keyboard.press('6')
+    await page.keyboard.press('r')
+    const box = await clientPoints([[30.2, 2.3], [36.8, 8.6]])
+    await page.mouse.move(...box.client[0])
+    await page.mouse.down()
+    await page.mouse.move(...box.client[1])
+    await page.mouse.up()
+    await page.locator('[data-testid=save-state][data-state="failed"]').waitFor({ timeout: 10_000 })
+    await expect(page.getByTestId('save-state').textContent()).resolves.toMatch(/failed.*retrying/i)
+    await shot(page, 'label-03-save-failed')
+    await page.unroute('**/api/masks:save')
+    await page.getByTestId('save-retry').click()
+    const expected = new Uint8Array(frame.width * frame.height)
+    fillRectangle(expected, frame.width, frame.height, box.image[0].x, box.image[0].y, box.image[1].x, box.image[1].y, 'add')
+    await expectSaved(frame.id, 5, expected)
+    await waitSavedIndicator()
+  })
+
+  it('zooms at the cursor with Ctrl+wheel and pans with Space-drag without painting', async () => {
+    const before = await transform()
+    const at: [number, number] = [Math.round(before.ox + 20 * before.zoom), Math.round(before.oy + 30 * before.zoom)]
+    await page.mouse.move(...at)
+    await page.keyboard.down('Control')
+    await page.mouse.wheel(0, -300)
+    await page.keyboard.up('Control')
+    await expect.poll(async () => (await transform()).zoom).toBeGreaterThan(before.zoom)
+    const zoomed = await transform()
+    // The image point under the cursor stays there (offsets are rounded to whole pixels).
+    expect(Math.abs((at[0] - zoomed.ox) / zoomed.zoom - 20)).toBeLessThan(1 / zoomed.zoom + 1e-9)
+    expect(Math.abs((at[1] - zoomed.oy) / zoomed.zoom - 30)).toBeLessThan(1 / zoomed.zoom + 1e-9)
+    const masks = await handMask(frameOf(1).id, 0)
+    await page.keyboard.press('b')
+    await page.keyboard.down(' ')
+    await page.mouse.down()
+    await page.mouse.move(at[0] + 40, at[1] + 25)
+    await page.mouse.up()
+    await page.keyboard.up(' ')
+    const panned = await transform()
+    expect([panned.ox - zoomed.ox, panned.oy - zoomed.oy]).toEqual([40, 25])
+    await page.keyboard.press('0')
+    await waitSavedIndicator()
+    expect(same(await handMask(frameOf(1).id, 0), masks)).toBe(true)
+  })
+
+  it('copies the previous frame and propagates through the story', async () => {
+    const source = frameOf(1)
+    await openFrame(2)
+    await page.keyboard.press('c')
+    for (const layer of [0, 1, 2]) await expectSaved(frameOf(2).id, layer, await handMask(source.id, layer))
+    await page.getByTestId('action-propagate').click()
+    await page.getByTestId('confirm-ok').click()
+    const last = frameOf(story.clips.length - 1)
+    for (const layer of [0, 1, 2]) await expectSaved(last.id, layer, await handMask(source.id, layer))
+    await page.keyboard.press('o')
+    await page.getByTestId('toggle-onion').and(page.locator('[aria-pressed=true]')).waitFor()
+    await shot(page, 'label-03-onion')
+    await page.keyboard.press('o')
+  })
+
+  it('flood-fills a demo character to its ground-truth mask (IoU > 0.95)', async () => {
+    const frame = frameOf(3)
+    const info = (await call('frames:get', { id: frame.id })).frame
+    await openFrame(3)
+    await setZoom(8)
+    await page.keyboard.press('f')
+    const tolerance = Number(await page.getByTestId('tolerance').inputValue())
+    const rgba = await pictureRgba(info.asset)
+    const { width, height } = frame
+    // Click points chosen in Node with the same fill function; the browser does the filling.
+    let plan: { character: number; clicks: { x: number; y: number }[]; truth: Uint8Array } | null = null
+    for (const character of info.labels) {
+      const truthMask = await call('masks:get', { frameId: frame.id, characterIdx: character, source: 'truth' })
+      if (truthMask === null || truthMask.area < 60) continue
+      const truth = rleDecode(truthMask.rle, width * height)
+      const clicks = planClicks(rgba, truth, width, height, tolerance)
+      if (clicks !== null) {
+        plan = { character, clicks, truth }
+        break
+      }
+    }
+    expect(plan).not.toBeNull()
+    const { character, clicks, truth } = plan!
+    await page.keyboard.press(String(character + 1))
+    await page.keyboard.press('Delete') // propagation may have filled this layer already
+    const { zoom, ox, oy } = await transform()
+    for (const p of clicks) await page.mouse.click(Math.round(ox + (p.x + 0.5) * zoom), Math.round(oy + (p.y + 0.5) * zoom))
+    await expect.poll(async () => iou(await handMask(frame.id, character), truth), { timeout: 10_000 }).toBeGreaterThan(0.95)
+    await shot(page, 'label-04-fill')
+  })
+
+  it('uses the imported mask for the active character as one undoable step', async () => {
+    // The cartoon demo keeps its ground truth apart; the Pororo-SV fixture brings imported masks.
+    const first = (await call('stories:list', { datasetId: pororoId, offset: 0, limit: 1 })).stories[0]
+    const pororoStory = await call('stories:get', { id: first.id })
+    const frame = pororoStory.clips.flatMap((c) => c.frames).find((f) => f.hasImportedMask)!
+    expect(frame).toBeDefined()
+    await page.evaluate((hash) => (window.location.hash = hash), `#/label/${pororoId}/${pororoStory.id}/${frame.id}`)
+    await waitFrame(frame.id)
+    await page.keyboard.press('2')
+    const imported = await call('masks:get', { frameId: frame.id, characterIdx: null, source: 'imported' })
+    await page.getByTestId('toggle-imported').click()
+    await shot(page, 'label-05-imported')
+    await page.getByTestId('action-use-imported').click()
+    await expectSaved(frame.id, 1, rleDecode(imported!.rle, frame.width * frame.height))
+    await page.getByTestId('action-undo').click()
+    await expectSaved(frame.id, 1, new Uint8Array(frame.width * frame.height))
+    await page.getByTestId('toggle-imported').click()
+    await openFrame(0)
+  })
+
+  it('marks a frame done and the progress overview follows', async () => {
+    await openFrame(1)
+    await page.getByTestId('open-progress').click()
+    const done = page.getByTestId('progress-done').locator('b')
+    await done.waitFor()
+    const before = Number(await done.textContent())
+    await page.keyboard.press('Enter')
+    await expect.poll(async () => Number(await done.textContent()), { timeout: 10_000 }).toBe(before + 1)
+    await expect(page.getByTestId('frame-status').getAttribute('data-status')).resolves.toBe('done')
+    await expect(page.getByTestId('strip-status-1').textContent()).resolves.toBe('Done')
+    await expect(page.getByTestId(`recent-${frameOf(1).id}`).textContent()).resolves.toContain('Done')
+    await shot(page, 'label-06-progress')
+    await page.getByTestId('open-progress').click()
+  })
+
+  it('walks unlabeled frames with N and shows the shortcut sheet', async () => {
+    const next = await call('frames:nextUnlabeled', { datasetId, afterFrameId: frameOf(1).id })
+    await page.keyboard.press('n')
+    await waitFrame(next!.frameId)
+    await page.keyboard.press('?')
+    const sheet = page.getByTestId('shortcut-sheet')
+    await sheet.waitFor()
+    await expect(sheet.textContent()).resolves.toMatch(/Brush\s*B/)
+    await expect(sheet.textContent()).resolves.toMatch(/Alt\+Shift/)
+    await shot(page, 'label-07-shortcuts')
+    await page.keyboard.press('Escape')
+    await sheet.waitFor({ state: 'detached' })
+    await page.keyboard.press('PageDown')
+    await expect.poll(async () => page.getByTestId('label-where').textContent()).toContain('Story 1')
+    expect(pageErrors).toEqual([])
+  })
+})
+
+/** The frame's RGBA as the browser decodes it (the pixels the fill tool sees). */
+async function pictureRgba(asset: string): Promise<Uint8ClampedArray> {
+  const bytes = await page.evaluate(async (url) => {
+    const image = new Image()
+    image.src = url
+    await image.decode()
+    const canvas = document.createElement('canvas')
+    canvas.width = image.naturalWidth
+    canvas.height = image.naturalHeight
+    const context = canvas.getContext('2d')!
+    context.drawImage(image, 0, 0)
+    return Array.from(context.getImageData(0, 0, canvas.width, canvas.height).data)
+  }, `/assets/${asset}`)
+  return Uint8ClampedArray.from(bytes)
+}
+
+function iou(a: Uint8Array, b: Uint8Array): number {
+  let inter = 0
+  let union = 0
+  for (let i = 0; i < a.length; i++) {
+    if (a[i] && b[i]) inter++
+    if (a[i] || b[i]) union++
+  }
+  return union === 0 ? 0 : inter / union
+}
+
+/**
+ * Greedy choice of fill clicks: repeatedly the truth pixel whose flood region (at the UI's
+ * tolerance) adds the most truth pixels while staying at least 90% inside the truth, until the
+ * union reaches IoU 0.97. Null when the character cannot be reached that way.
+ */
+function planClicks(rgba: Uint8ClampedArray, truth: Uint8Array, width: number, height: number, tolerance: number): { x: number; y: number }[] | null {
+  const covered = new Uint8Array(width * height)
+  const clicks: { x: number; y: number }[] = []
+  for (let round = 0; round < 20 && iou(covered, truth) < 0.97; round++) {
+    let best: { x: number; y: number; gain: number; region: Uint8Array } | null = null
+    const tried = new Uint8Array(width * height)
+    for (let i = 0; i < truth.length; i++) {
+      if (!truth[i] || covered[i] || tried[i]) continue
+      const region = new Uint8Array(width * height)
+      floodFill(region, width, height, rgba, (i % width) + 0.5, Math.floor(i / width) + 0.5, tolerance, 'add')
+      let inside = 0
+      let gain = 0
+      let size = 0
+      for (let k = 0; k < region.length; k++) {
+        if (!region[k]) continue
+        size++
+        tried[k] = 1
+        if (truth[k]) inside++
+        if (truth[k] && !covered[k]) gain++
+      }
+      if (inside / size >= 0.9 && (best === null || gain > best.gain)) best = { x: i % width, y: Math.floor(i / width), gain, region }
+    }
+    if (best === null) break
+    clicks.push({ x: best.x, y: best.y })
+    for (let k = 0; k < covered.length; k++) if (best.region[k]) covered[k] = 1
+  }
+  return iou(covered, truth) > 0.95 ? clicks : null
+}
