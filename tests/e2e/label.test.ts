@@ -191,6 +191,13 @@ describe('Label view in Chromium against serve mode', () => {
     for (const layer of [0, 1, 2, 3, 4]) expect(area(expected.layer(layer))).toBeGreaterThan(20)
     await expectSaved(frame.id, 3, expected.layer(3))
     await expectSaved(frame.id, 4, expected.layer(4))
+    await new Promise((r) => setTimeout(r, 1500))
+    {
+      const got = await handMask(frame.id, 0)
+      const rows: string[] = []
+      for (let y = 28; y < 54; y++) { let row = ''; for (let x = 0; x < 40; x++) { const i = y * width + x; row += got[i] === expected.layer(0)[i] ? (got[i] ? '#' : '.') : got[i] ? '+' : '-' } rows.push(row) }
+      console.log('DEBUG\n' + rows.join('\n'))
+    }
     await expectSaved(frame.id, 0, expected.layer(0))
     await expectSaved(frame.id, 1, expected.layer(1))
     await expectSaved(frame.id, 2, expected.layer(2))

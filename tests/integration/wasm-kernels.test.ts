@@ -287,6 +287,23 @@ describe('data-movement kernels on wasm match cpu', () => {
     await onBoth(() => tf.concat(tf.split(x(), 2, -1).reverse(), -1))
     await onBoth(() => tf.stack(tf.unstack(tf.tensor2d([1, 2, 3, 4, 5, 6], [2, 3], 'int32'), 1)))
   })
+
+  it('Concat and Pack along every axis, with empty and single inputs', async () => {
+    const part = (seed: number, shape: number[]): tf.Tensor => tf.tensor(values(shape, seed), shape)
+    for (const axis of [0, 1, 2, -1]) {
+      const shape = [2, 3, 4]
+      const wide = shape.slice()
+      wide[(axis + 3) % 3] = 20
+      await onBoth(() => tf.concat([part(1, shape), part(2, wide), part(3, shape)], axis))
+      await onBoth(() => tf.stack([part(4, shape), part(5, shape), part(6, shape)], axis))
+    }
+    await onBoth(() => tf.stack(Array.from({ length: 21 }, (_, i) => part(i, [10, 3, 4])), 3))
+    await onBoth(() => tf.concat([part(1, [2, 3]), tf.zeros([2, 0]), part(2, [2, 1])], 1))
+    await onBoth(() => tf.concat([part(1, [2, 3])], 0))
+    await onBoth(() => tf.stack([part(1, [2, 3])], 1))
+    await onBoth(() => tf.concat([tf.tensor1d([1, 2], 'int32'), tf.tensor1d([3], 'int32')]))
+    await onBoth(() => tf.concat([tf.tensor1d([true], 'bool'), tf.tensor1d([false, true], 'bool')]).cast('int32'))
+  })
 })
 
 describe('element-wise kernels on wasm match cpu', () => {
@@ -323,6 +340,22 @@ describe('element-wise kernels on wasm match cpu', () => {
     await onBoth(() => tf.where(cond(), tf.tensor2d(special, [3, 4]), tf.tensor2d([...special].reverse(), [3, 4])))
     await onBoth(() => tf.where(cond(), tf.tensor2d(special, [3, 4], 'int32'), tf.zeros([3, 4], 'int32')))
     await onBoth(() => tf.where(tf.tensor2d([true, false, true], [3, 1], 'bool'), tf.ones([3, 2]), tf.zeros([3, 2])))
+  })
+})
+
+describe('matrix products on wasm match cpu', () => {
+  const shapes: Array<[number, number, number]> = [[10, 64, 48], [2, 30, 70], [40, 2, 50], [1, 300, 8], [300, 1, 8], [6, 5, 1]]
+  const cases = shapes.flatMap(([m, k, n]) =>
+    [[false, false], [false, true], [true, false], [true, true]].map(([ta, tb]) => ({ m, k, n, ta, tb })))
+
+  it.each(cases)('($m x $k)·($k x $n), transposeA $ta, transposeB $tb', async ({ m, k, n, ta, tb }) => {
+    const f: Fn = (a, b) => tf.matMul(a as tf.Tensor2D, b as tf.Tensor2D, ta, tb)
+    await expectMatchesCpu([ta ? [k, m] : [m, k], tb ? [n, k] : [k, n]], f)
+  })
+
+  it('batched and rank-3 products (stock path) still match', async () => {
+    await expectMatchesCpu([[3, 4, 5], [3, 6, 5]], (a, b) => tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, false, true))
+    await expectMatchesCpu([[1, 7, 5], [1, 7, 6]], (a, b) => tf.matMul(a as tf.Tensor3D, b as tf.Tensor3D, true, false))
   })
 })
 

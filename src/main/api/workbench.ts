@@ -56,6 +56,15 @@ export class Workbench {
     this.handlers = this.createHandlers()
   }
 
+  /** Asks the active run to stop (used by the CLI's Ctrl-C); errors are reported, not thrown. */
+  async dispatchStop(runId: number): Promise<void> {
+    try {
+      this.training.stop(runId)
+    } catch (e) {
+      console.error(`cpcsv: ${(e as Error).message}`)
+    }
+  }
+
   emit(event: WorkbenchEvent): void {
     this.emitter.emit('event', event)
   }

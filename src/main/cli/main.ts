@@ -4,8 +4,13 @@ import { datasetsCommand } from './commands/datasets'
 import { demoCommand, importCommand } from './commands/import'
 import { serveCommand } from './commands/serve'
 import { exportCommand } from './commands/export'
+import { generateCommand, runsCommand, trainCommand } from './commands/train'
+import { checkReferenceCommand, frechetCommand } from './commands/research'
 
-const commands: Command[] = [serveCommand, importCommand, datasetsCommand, demoCommand, exportCommand]
+const commands: Command[] = [
+  serveCommand, importCommand, datasetsCommand, demoCommand, exportCommand,
+  trainCommand, runsCommand, generateCommand, frechetCommand, checkReferenceCommand
+]
 
 function mainHelp(): string {
   const lines = commands.map((c) => `  ${c.name.padEnd(16)} ${c.summary}`)

@@ -19,6 +19,7 @@ import { wasmConvKernelConfigs } from './wasm-conv-kernels'
 import { wasmLayoutKernelConfigs } from './wasm-layout-kernels'
 import { wasmElementwiseKernelConfigs } from './wasm-elementwise-kernels'
 import { wasmExtraKernelConfigs } from './wasm-extra-kernels'
+import { wasmMatMulKernelConfigs } from './wasm-matmul-kernel'
 import { WASM, stockWasmKernels } from './wasm-kernel-util'
 
 /** Why each project kernel is registered; shown by the benchmark and useful in logs. */
@@ -29,6 +30,8 @@ export const WASM_KERNEL_REASONS: Readonly<Record<string, string>> = {
   Slice: 'stock kernel copies its whole input first; reads a heap view instead',
   Unpack: 'stock kernel uses the stock slice (a whole-input copy per output); unstack of story batches',
   SplitV: 'as Unpack (split, concat gradient, GRU gates)',
+  Concat: 'stock kernel makes one copy call per element when joining along the last axis',
+  Pack: 'stock kernel calls the stock concat directly (stack in Text2Gist)',
   UnsortedSegmentSum: 'missing in tfjs-backend-wasm 4.22 (gather gradient)',
   MaxPoolGrad: 'stock kernel is wrong for batch > 1 or several channels',
   Greater: 'stock comparisons branch per element (5-20x slower than Add); leaky-ReLU gradient',
@@ -38,14 +41,16 @@ export const WASM_KERNEL_REASONS: Readonly<Record<string, string>> = {
   Equal: 'as Greater',
   NotEqual: 'as Greater',
   LeakyRelu: 'stock kernel branches per element; every discriminator layer, every pass',
-  ResizeNearestNeighborGrad: 'stock kernel searches a window per pixel; nearest x2 upsampling gradient'
+  ResizeNearestNeighborGrad: 'stock kernel searches a window per pixel; nearest x2 upsampling gradient',
+  BatchMatMul: 'stock kernel loops naively for transposed operands (every dense backward pass)'
 }
 
 const projectConfigs: readonly KernelConfig[] = [
   ...wasmConvKernelConfigs,
   ...wasmLayoutKernelConfigs,
   ...wasmExtraKernelConfigs,
-  ...wasmElementwiseKernelConfigs
+  ...wasmElementwiseKernelConfigs,
+  ...wasmMatMulKernelConfigs
 ]
 
 /**

@@ -9,6 +9,18 @@
  * |ours - ref| / |ref|. Elements whose true gradient is zero (reference 11.8) are left out of
  * the gradient and after-step comparisons: there rounding noise becomes +-lr Adam steps of
  * random sign in either implementation.
+ *
+ * Two more things keep the check about this implementation rather than about float noise:
+ * - Unresolved gradients. Adam's first step is lr * g / (|g| + eps): for an element whose
+ *   reference gradient is within 10x of our measured gradient error for that tensor, the size
+ *   (and even the sign) of the step is decided by rounding. Such elements are checked only
+ *   against the bound |ours - ref| <= 2 lr after the step, and counted in `unresolved`.
+ * - Resynchronisation (`resync`, default on). After our D updates are recorded, D's trainable
+ *   weights are set to the dump's post-step values before the G phase, so the G phase sees the
+ *   reference's D. Without it, the few unresolved D elements (and the +-lr noise on zero-gradient
+ *   elements) reach G: D_SEG's features of early fake masks are badly conditioned (near-constant
+ *   channels that BatchNorm amplifies), and one D_SEG weight off by 1e-5 moves G's mask-branch
+ *   gradients by ~1e-2 relative. BatchNorm statistics and spectral-norm u / v are never reset.
  */
 import * as tf from '@tensorflow/tfjs'
 import { existsSync } from 'node:fs'
@@ -27,6 +39,8 @@ import { type StepLosses, trainStep } from './train-step'
 export interface CheckOptions {
   /** Pass threshold on the relative error (default 1e-4). */
   tolerance?: number
+  /** Give the G phase the dump's post-step D weights (default true; see the file comment). */
+  resync?: boolean
   /** Progress lines (phase names, timings). */
   log?: (line: string) => void
 }
@@ -39,6 +53,8 @@ export interface CheckRow {
   compared: number
   /** Elements left out (zero true gradient). */
   excluded: number
+  /** Elements checked only against the 2 lr bound (unresolved gradient, after-step rows). */
+  unresolved: number
   passed: boolean
 }
 
@@ -54,6 +70,8 @@ export interface CheckReport {
   weights: CheckRow[]
   /** Dump entries that could not be compared, and other problems (each fails the check). */
   problems: string[]
+  /** Whether the G phase ran on the dump's post-step D weights. */
+  resync: boolean
   /** Milliseconds of the training step alone. */
   stepMs: number
   totalMs: number
@@ -65,23 +83,44 @@ const LOSS_FIELDS: Record<string, keyof StepLosses> = {
   G_seg: 'gSeg', KL_img: 'klImg', KL_sty: 'klSty'
 }
 
-/** Compares ours against ref, skipping elements where exclude[i] is 1. */
-export function compareArrays(name: string, ours: ArrayLike<number>, ref: ArrayLike<number>, tolerance: number, exclude?: Uint8Array | null): CheckRow {
+/** Elements checked against an absolute bound instead of the relative tolerance. */
+export interface BoundedElements {
+  mask: Uint8Array
+  bound: number
+}
+
+/**
+ * Compares ours against ref, skipping elements where exclude[i] is 1 and checking elements in
+ * `bounded` only against |ours - ref| <= bound.
+ */
+export function compareArrays(
+  name: string, ours: ArrayLike<number>, ref: ArrayLike<number>, tolerance: number,
+  exclude?: Uint8Array | null, bounded?: BoundedElements | null
+): CheckRow {
   if (ours.length !== ref.length) {
-    return { name, maxRelError: Infinity, maxAbsError: Infinity, compared: 0, excluded: 0, passed: false }
+    return { name, maxRelError: Infinity, maxAbsError: Infinity, compared: 0, excluded: 0, unresolved: 0, passed: false }
   }
   let maxAbs = 0
   let maxRef = 0
   let compared = 0
+  let excluded = 0
+  let unresolved = 0
+  let boundOk = true
   for (let i = 0; i < ref.length; i++) {
-    if (exclude && exclude[i]) continue
-    compared++
     const d = Math.abs(ours[i] - ref[i])
-    if (!(d <= maxAbs)) maxAbs = d // also catches NaN
-    maxRef = Math.max(maxRef, Math.abs(ref[i]))
+    if (exclude && exclude[i]) {
+      excluded++
+    } else if (bounded && bounded.mask[i]) {
+      unresolved++
+      if (!(d <= bounded.bound)) boundOk = false
+    } else {
+      compared++
+      if (!(d <= maxAbs)) maxAbs = d // also catches NaN
+      maxRef = Math.max(maxRef, Math.abs(ref[i]))
+    }
   }
   const rel = maxAbs === 0 ? 0 : maxAbs / Math.max(maxRef, 1e-30)
-  return { name, maxRelError: rel, maxAbsError: maxAbs, compared, excluded: ref.length - compared, passed: rel <= tolerance }
+  return { name, maxRelError: rel, maxAbsError: maxAbs, compared, excluded, unresolved, passed: rel <= tolerance && boundOk }
 }
 
 function constantConditionColumns(dir: string, models: CpcsvModels): Partial<Record<string, number[]>> {

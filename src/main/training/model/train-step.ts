@@ -49,6 +49,8 @@ export interface TrainStepOptions {
   trace?: Tracer
   /** Receives each network's gradients (keyed by tf variable name) before its Adam step. */
   onGradients?: (model: ModelName, grads: Record<string, tf.Tensor>) => void
+  /** Called after the D updates, before the G phase (reference checks resynchronise D here). */
+  betweenPhases?: () => void
 }
 
 interface FakeSamples {
@@ -195,6 +197,7 @@ export function trainStep(
   } finally {
     tf.dispose([fakes.stories, fakes.images, fakes.storyCond, fakes.imageCond, ...(fakes.masks ? [fakes.masks] : [])])
   }
+  options.betweenPhases?.()
   const g = generatorPhase(models, optimisers.g, batch, noise.g2, withMasks, options.onGradients)
   return { ...d, ...g } as StepLosses
 }
