@@ -15,7 +15,10 @@ export default defineConfig({
         input: {
           index: resolve(__dirname, 'src/main/electron/main.ts'),
           'import-worker': resolve(__dirname, 'src/main/datasets/import-worker.ts'),
-          'training-worker': resolve(__dirname, 'src/main/training/training-worker.ts')
+          'training-worker': resolve(__dirname, 'src/main/training/training-worker.ts'),
+          'data-worker': resolve(__dirname, 'src/main/training/data/data-worker.ts'),
+          'generation-worker': resolve(__dirname, 'src/main/training/generation-worker.ts'),
+          'evaluation-worker': resolve(__dirname, 'src/main/evaluation/evaluation-worker.ts')
         },
         output: { format: 'es', entryFileNames: '[name].mjs' }
       }

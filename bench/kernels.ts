@@ -172,7 +172,17 @@ async function benchElementwise(repeats: number): Promise<void> {
   const zero = tf.scalar(0)
   const stat = tf.randomNormal([1, 1, 1, 16])
   const small = tf.randomNormal([FRAMES, 32, 32, 16])
+  // Dense-layer backward products of CP-CSV tiny: dx = dy·Wᵀ and dW = xᵀ·dy.
+  const dy = tf.randomNormal([FRAMES, 2048])
+  const weight = tf.randomNormal([613, 2048])
+  const input = tf.randomNormal([FRAMES, 613])
+  const stories = tf.randomNormal([2, 5, 64, 64, 3])
+  const gist = Array.from({ length: 21 }, () => tf.randomNormal([FRAMES, 3, 124, 1]))
   const cases: Array<[string, string, Record<string, tf.TensorInfo>, tf.NamedAttrMap]> = [
+    ['MatMul (10x2048)(613x2048)T', 'BatchMatMul', { a: dy, b: weight }, { transposeA: false, transposeB: true }],
+    ['MatMul (10x613)T(10x2048)', 'BatchMatMul', { a: input, b: dy }, { transposeA: true, transposeB: false }],
+    ['Unpack 2x5x64x64x3 axis 1', 'Unpack', { value: stories }, { axis: 1 }],
+    ['Concat 21 x 10x3x124x1 axis 3', 'Concat', gist as unknown as Record<string, tf.TensorInfo>, { axis: 3 }],
     ['LeakyRelu 10x64x64x16', 'LeakyRelu', { x }, { alpha: 0.2 }],
     ['Greater vs scalar', 'Greater', { a: x, b: zero }, {}],
     ['Greater same shape', 'Greater', { a: x, b: y }, {}],
@@ -181,15 +191,15 @@ async function benchElementwise(repeats: number): Promise<void> {
     ['ResizeNN grad x2', 'ResizeNearestNeighborGrad', { images: small, dy: x }, { alignCorners: false, halfPixelCenters: false }]
   ]
   console.log('\nElement-wise and data movement on wasm, ms (median)')
-  console.log(header('kernel', ['project', 'stock']))
+  console.log('kernel'.padEnd(30) + ['project', 'stock'].map((c) => c.padStart(10)).join(''))
   for (const [label, name, inputs, attrs] of cases) {
     const project = tf.getKernel(name, 'wasm')
     const stock = stockWasmKernel(name)
     const time = (config: tf.KernelConfig | undefined): number | null =>
-      config == null ? null : median(() => config.kernelFunc({ inputs, backend, attrs }) as tf.TensorInfo, repeats)
-    console.log(row(label, [time(project), time(stock)]))
+      config == null ? null : median(() => config.kernelFunc({ inputs, backend, attrs }) as tf.TensorInfo | tf.TensorInfo[], repeats)
+    console.log(label.padEnd(30) + [time(project), time(stock)].map(fmt).join(''))
   }
-  tf.dispose([x, y, zero, stat, small])
+  tf.dispose([x, y, zero, stat, small, dy, weight, input, stories, ...gist])
 }
 
 /** Prints per-shape milliseconds for the project's wasm kernels and their alternatives. */

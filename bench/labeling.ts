@@ -192,7 +192,7 @@ export async function benchLabeling(): Promise<LabelingBenchResult> {
       position += direction
       await page.keyboard.press(direction > 0 ? 'd' : 'a')
       await page.locator(`[data-testid=mask-canvas][data-frame-id="${frames[position]}"]`).waitFor({ timeout: 30_000 })
-      await page.waitForFunction(`window.__cpcsvProbe.frameSwitch.length >= ${k}`)
+      await page.waitForFunction((count) => ((globalThis as { __cpcsvProbe?: ProbeSamples }).__cpcsvProbe?.frameSwitch.length ?? 0) >= count, k)
     }
     const switches = await probe(page)
 

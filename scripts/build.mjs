@@ -31,7 +31,10 @@ function isStale() {
 export const nodeEntries = {
   cli: 'src/main/cli/entry.ts',
   'import-worker': 'src/main/datasets/import-worker.ts',
-  'training-worker': 'src/main/training/training-worker.ts'
+  'training-worker': 'src/main/training/training-worker.ts',
+  'data-worker': 'src/main/training/data/data-worker.ts',
+  'generation-worker': 'src/main/training/generation-worker.ts',
+  'evaluation-worker': 'src/main/evaluation/evaluation-worker.ts'
 }
 
 async function buildNode() {

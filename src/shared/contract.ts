@@ -40,6 +40,10 @@ export type ExportOnly = 'all' | 'labeled' | 'done'
 /** Mask sources: hand masks only, or per frame the hand masks when it has any, else the imported ones. */
 export type ExportSources = 'hand' | 'hand+imported'
 
+/** Evaluation metrics (issue 7): FID, Fréchet Story Distance, character accuracy (char F1 + frame accuracy), mask IoU. */
+export const EVAL_METRICS = ['fid', 'fsd', 'char', 'mask'] as const
+export type EvalMetric = (typeof EVAL_METRICS)[number]
+
 /** What a finished export wrote. */
 export interface ExportSummary {
   /** Absolute path of the output folder, or of the .zip file. */
@@ -162,7 +166,56 @@ export const requestSchemas = {
   'runs:delete': z.object({ id }).strict(),
   'runs:metrics': z.object({ runId: id, sinceStep: z.number().int().min(-1).optional() }).strict(),
   'runs:checkpoints': z.object({ runId: id }).strict(),
-  'runs:samples': z.object({ runId: id, step: z.number().int().min(0).optional() }).strict()
+  'evaluation:options': z.object({}).strict(),
+  'evaluation:setModels': z
+    .object({
+      // null forgets a stored path; absent leaves it as it is.
+      fidModel: z.string().trim().min(1, 'fidModel must not be empty').nullable().optional(),
+      fsdModel: z.string().trim().min(1, 'fsdModel must not be empty').nullable().optional(),
+      fsdCompat: z.boolean().optional()
+    })
+    .strict(),
+  'evaluation:start': z
+    .object({
+      runId: id,
+      // Checkpoint steps, or every checkpoint, or the latest one (the default).
+      steps: z.union([z.array(z.number().int().min(0)).min(1).max(10_000), z.enum(['all', 'latest'])]).default('latest'),
+      split: z.enum(['train', 'val', 'test', 'all']).default('test'),
+      // Absent: every metric whose model or classifier is available (the job's notes say which were left out).
+      metrics: z.array(z.enum(EVAL_METRICS)).min(1).max(4).optional(),
+      fidModel: z.string().trim().min(1).optional(),
+      fsdModel: z.string().trim().min(1).optional(),
+      fsdCompat: z.boolean().optional()
+    })
+    .strict(),
+  'evaluation:status': z.object({ jobId: z.string().min(1) }).strict(),
+  'evaluation:cancel': z.object({ jobId: z.string().min(1) }).strict(),
+  'evaluation:results': z.object({ runIds: z.array(id).max(100).optional() }).strict(),
+  'classifier:get': z.object({ datasetId: id }).strict(),
+  'classifier:train': z.object({ datasetId: id, epochs: z.number().int().min(1).max(500).optional() }).strict(),
+  'runs:samples': z.object({ runId: id, step: z.number().int().min(0).optional() }).strict(),
+  'generation:encode': z
+    .object({
+      datasetId: id,
+      sentences: z.array(z.string().max(500, 'a sentence may have at most 500 characters')).max(16),
+      characters: z.array(z.array(characterIdx).max(256)).max(16).optional()
+    })
+    .strict(),
+  'generation:story': z
+    .object({
+      runId: id,
+      // A checkpoint step; the run's latest checkpoint when absent.
+      step: z.number().int().min(0).optional(),
+      seed: z.number().int().min(0).max(2 ** 31).default(0),
+      storyId: id.optional(),
+      sentences: z.array(z.string().max(500, 'a sentence may have at most 500 characters')).min(1).max(16).optional(),
+      // Character idxs present in each frame (the label vector); with sentences only.
+      characters: z.array(z.array(characterIdx).max(256)).max(16).optional()
+    })
+    .strict()
+    .refine((r) => (r.storyId === undefined) !== (r.sentences === undefined), {
+      message: 'give either storyId (a dataset story) or sentences (one per frame), not both'
+    })
 } as const
 
 export type Channel = keyof typeof requestSchemas
@@ -201,7 +254,161 @@ export interface ReplyMap {
   'runs:delete': { deleted: number }
   'runs:metrics': Record<string, [number, number][]>
   'runs:checkpoints': CheckpointInfo[]
+  'evaluation:options': EvaluationOptions
+  'evaluation:setModels': EvaluationOptions
+  'evaluation:start': EvaluationJob
+  'evaluation:status': EvaluationJob
+  'evaluation:cancel': EvaluationJob
+  'evaluation:results': EvaluationRecord[]
+  'classifier:get': ClassifierInfo | null
+  'classifier:train': EvaluationJob
   'runs:samples': SampleInfo[]
+  'generation:encode': TextEncoding
+  'generation:story': GenerationResult
+}
+
+/** The encoder typed sentences go through (chosen by the dataset; see src/main/training/text-encoder.ts). */
+export interface TextEncoderInfo {
+  kind: 'demo-cartoon' | 'hashed'
+  name: string
+  description: string
+}
+
+/** How one typed sentence was read. */
+export interface EncodedSentenceInfo {
+  text: string
+  /** exact: a demo grammar caption; canonical: free text rewritten as one; keywords: partly recognised; hashed; empty. */
+  mode: 'exact' | 'canonical' | 'keywords' | 'hashed' | 'empty'
+  /** The caption it was read as (exact, canonical) or what was recognised (keywords); null otherwise. */
+  readAs: string | null
+  /** Character idxs the sentence names (or, for the demo encoder, stands for). */
+  characters: number[]
+}
+
+export interface TextEncoding {
+  encoder: TextEncoderInfo
+  sentences: EncodedSentenceInfo[]
+}
+
+/** A generated story: a PNG strip (row 1 frames, row 2 masks when the model has them, row 3 ground truth for dataset stories). */
+export interface GenerationResult {
+  /** 'data:image/png;base64,…' */
+  dataUrl: string
+  width: number
+  height: number
+  /** Frames in the story (strip columns), each `imageSize` square. */
+  frames: number
+  imageSize: number
+  hasMasks: boolean
+  hasTruth: boolean
+  runId: number
+  /** Checkpoint step used. */
+  step: number
+  seed: number
+  storyId: number | null
+  /** How the typed sentences were encoded; null for a dataset story. */
+  encoding: TextEncoding | null
+  /** Milliseconds spent in the generation worker. */
+  millis: number
+}
+
+/** Scores stored per checkpoint; TensorBoard and metrics.jsonl tag them `eval/<score>`. */
+export type EvalScore = 'fid' | 'fsd' | 'char_f1' | 'frame_acc' | 'mask_iou'
+
+/** One stored score of one checkpoint (issue 7). */
+export interface EvaluationRecord {
+  runId: number
+  step: number
+  split: string
+  score: EvalScore
+  value: number
+  /** Samples compared: stories for FSD, frames for the others. */
+  samples: number
+  /** What the value depends on besides the checkpoint (model file hash, preprocessing, classifier). */
+  variant: string
+  details: Record<string, unknown>
+  createdAt: string
+}
+
+/** Multi-label scores of the character classifier (threshold 0.5); values in [0, 1]. */
+export interface ClassifierScores {
+  /** Exact match of every label bit of a frame. */
+  frameAcc: number
+  microF1: number
+  macroF1: number
+  perLabel: { name: string; precision: number; recall: number; f1: number; support: number }[]
+}
+
+/** The character classifier of a dataset, trained in the workbench, with its own held-out scores. */
+export interface ClassifierInfo {
+  datasetId: number
+  labelNames: string[]
+  trainFrames: number
+  heldOutFrames: number
+  /** Where the held-out frames come from, e.g. 'val+test' or '20% of train stories'. */
+  heldOutFrom: string
+  epochs: number
+  heldOut: ClassifierScores
+  /** The best constant prediction on the held-out frames: what "above chance" is measured against. */
+  baseline: { frameAcc: number; microF1: number }
+  createdAt: string
+}
+
+/** An evaluation (or classifier training) running in the evaluation worker. */
+export interface EvaluationJob {
+  jobId: string
+  kind: 'evaluate' | 'classifier'
+  state: 'running' | 'finished' | 'failed' | 'cancelled'
+  runId: number | null
+  runName: string | null
+  datasetId: number
+  split: string
+  steps: number[]
+  metrics: EvalMetric[]
+  /** Metrics left out because their model or classifier is missing (when none were named). */
+  notes: string[]
+  phase: string
+  done: number
+  total: number
+  error: string | null
+  /** Scores written so far (checkpoint by checkpoint). */
+  results: EvaluationRecord[]
+  classifier: ClassifierInfo | null
+  startedAt: string
+}
+
+/** Whether a feature network file is configured and present. */
+export interface EvaluationModelStatus {
+  metric: 'fid' | 'fsd'
+  path: string | null
+  state: 'unset' | 'missing' | 'found'
+  message: string
+}
+
+/** A value reported in the literature (reference doc section 7), shown as a labelled reference row. */
+export interface PaperResult {
+  model: string
+  label: string
+  /** 'cpcsv': CP-CSV's own protocol (FID / FSD); 'duco': DuCo's re-evaluation (FID, char F1, frame accuracy). */
+  protocol: 'cpcsv' | 'duco'
+  fid: number | null
+  fsd: number | null
+  /** Percent, as papers report it. */
+  charF1: number | null
+  /** Percent, as papers report it. */
+  frameAcc: number | null
+  source: string
+  note: string
+}
+
+export interface EvaluationOptions {
+  fidModel: string | null
+  fsdModel: string | null
+  /** Reference-compatible FSD: 64x64 clips in [-1, 1] without resize (upstream bug B4). */
+  fsdCompat: boolean
+  models: EvaluationModelStatus[]
+  paper: PaperResult[]
+  activeJob: EvaluationJob | null
 }
 
 /** What the new-run form needs: presets with their full configs, and the backends here. */
@@ -231,6 +438,8 @@ export type WorkbenchEvent =
   | { type: 'training:log'; runId: number; line: string }
   | { type: 'export:progress'; job: ExportJob }
   | { type: 'export:finished'; job: ExportJob }
+  | { type: 'evaluation:progress'; job: EvaluationJob }
+  | { type: 'evaluation:finished'; job: EvaluationJob }
 
 export type EventType = WorkbenchEvent['type']
 

@@ -46,6 +46,7 @@ async function handMask(frameId: number, characterIdx: number): Promise<Uint8Arr
 
 const same = (a: Uint8Array, b: Uint8Array): boolean => a.length === b.length && a.every((v, i) => v === b[i])
 const area = (a: Uint8Array): number => a.reduce((sum, v) => sum + v, 0)
+const iou = (a: Uint8Array, b: Uint8Array): number => area(a.map((v, i) => v & b[i])) / Math.max(1, area(a.map((v, i) => v | b[i])))
 
 /** Polls the server until the hand mask equals `expected` (saves are asynchronous). */
 async function expectSaved(frameId: number, characterIdx: number, expected: Uint8Array): Promise<void> {
@@ -74,15 +75,36 @@ async function clientPoints(imagePoints: [number, number][]): Promise<{ client: 
   return { client, image: client.map(([cx, cy]) => ({ x: (cx - ox) / zoom, y: (cy - oy) / zoom })) }
 }
 
+/** A mouse drag through integer client points: down at the first, a move to each next, up at the last. */
+async function drag(points: [number, number][]): Promise<void> {
+  await page.mouse.move(...points[0])
+  await page.mouse.down()
+  for (const p of points.slice(1)) await page.mouse.move(...p)
+  await page.mouse.up()
+}
+
+/** What the brush (or eraser) of diameter 5 paints along image points, by the editor core. */
+function brushExpected(doc: MaskDocument, layer: number, points: { x: number; y: number }[], mode: 'add' | 'subtract'): void {
+  const session = new StrokeSession(doc, layer, 'Brush')
+  for (const p of points) {
+    const c = snapBrushCenter(p.x, p.y, 5)
+    session.brushTo(c.x, c.y, 5, mode)
+  }
+  session.commit()
+}
+
+async function keys(...presses: string[]): Promise<void> {
+  for (const key of presses) await page.keyboard.press(key)
+}
+
 async function setZoom(zoom: number): Promise<void> {
   await page.getByTestId('zoom-select').selectOption(String(zoom))
   await page.locator(`[data-testid=mask-canvas][data-zoom="${zoom}"]`).waitFor()
 }
 
-async function openFrame(position: number): Promise<void> {
-  const frame = frameOf(position)
-  await page.evaluate((hash) => (window.location.hash = hash), `#/label/${datasetId}/${story.id}/${frame.id}`)
-  await waitFrame(frame.id)
+async function openFrame(position: number, ds = datasetId, storyId = story.id, frameId = frameOf(position).id): Promise<void> {
+  await page.evaluate((hash) => (window.location.hash = hash), `#/label/${ds}/${storyId}/${frameId}`)
+  await waitFrame(frameId)
 }
 
 beforeAll(async () => {
@@ -94,8 +116,7 @@ beforeAll(async () => {
   pororoId = (await runImport(ws, { kind: 'folder', path: PORORO_MINI })).datasetId
   wb = new Workbench(ws)
   server = await startServer(wb, { staticDir: rendererDir(), log: () => {} })
-  const page0 = await call('stories:list', { datasetId, offset: 0, limit: 1 })
-  story = await call('stories:get', { id: page0.stories[0].id })
+  story = await call('stories:get', { id: (await call('stories:list', { datasetId, offset: 0, limit: 1 })).stories[0].id })
   browser = await launch()
   page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
   page.on('pageerror', (e) => pageErrors.push(e.message))
@@ -127,23 +148,13 @@ describe('Label view in Chromium against serve mode', () => {
     const expected = new MaskDocument(width, height, 9)
 
     // Brush, character 1, size 5: painted from the same image points the canvas derives.
-    await page.keyboard.press('1')
-    await page.keyboard.press('b')
+    await keys('1', 'b')
     const stroke = await clientPoints([[8.2, 40.4], [14.6, 42.1], [20.3, 37.8], [26.9, 44.2], [31.1, 40.6]])
-    const brush = new StrokeSession(expected, 0, 'Brush')
-    for (const p of stroke.image) {
-      const c = snapBrushCenter(p.x, p.y, 5)
-      brush.brushTo(c.x, c.y, 5, 'add')
-    }
-    brush.commit()
-    await page.mouse.move(...stroke.client[0])
-    await page.mouse.down()
-    for (const p of stroke.client.slice(1)) await page.mouse.move(...p)
-    await page.mouse.up()
+    brushExpected(expected, 0, stroke.image, 'add')
+    await drag(stroke.client)
 
     // Polygon, character 2, closed with Enter.
-    await page.keyboard.press('2')
-    await page.keyboard.press('p')
+    await keys('2', 'p')
     const polygon = await clientPoints([[36.4, 8.3], [56.2, 10.7], [52.8, 30.1], [40.3, 26.6]])
     for (const p of polygon.client) await page.mouse.click(...p)
     await page.keyboard.press('Enter')
@@ -157,44 +168,22 @@ describe('Label view in Chromium against serve mode', () => {
     fillPolygon(expected.layer(2), width, height, triangle.image, 'add')
 
     // Rectangle (character 4) and lasso (character 5) by drag; eraser over the brush stroke.
-    await page.keyboard.press('4')
-    await page.keyboard.press('r')
+    await keys('4', 'r')
     const box = await clientPoints([[4.4, 50.2], [18.7, 60.9]])
-    await page.mouse.move(...box.client[0])
-    await page.mouse.down()
-    await page.mouse.move(box.client[0][0] + 30, box.client[0][1] + 20)
-    await page.mouse.move(...box.client[1])
-    await page.mouse.up()
+    await drag([box.client[0], [box.client[0][0] + 30, box.client[0][1] + 20], box.client[1]])
     fillRectangle(expected.layer(3), width, height, box.image[0].x, box.image[0].y, box.image[1].x, box.image[1].y, 'add')
-    await page.keyboard.press('5')
-    await page.keyboard.press('l')
+    await keys('5', 'l')
     const lasso = await clientPoints([[40.2, 44.1], [50.6, 41.3], [58.8, 48.9], [54.1, 58.2], [44.7, 55.5], [47.3, 49.8]])
-    await page.mouse.move(...lasso.client[0])
-    await page.mouse.down()
-    for (const p of lasso.client.slice(1)) await page.mouse.move(...p)
-    await page.mouse.up()
+    await drag(lasso.client)
     fillPolygon(expected.layer(4), width, height, lasso.image, 'add')
-    await page.keyboard.press('1')
-    await page.keyboard.press('e')
+    await keys('1', 'e')
     const rub = await clientPoints([[16.2, 36.3], [18.4, 46.6]])
     const brushOnly = expected.layer(0).slice()
-    const eraser = new StrokeSession(expected, 0, 'Eraser')
-    for (const p of rub.image) {
-      const c = snapBrushCenter(p.x, p.y, 5)
-      eraser.brushTo(c.x, c.y, 5, 'subtract')
-    }
-    eraser.commit()
-    await page.mouse.move(...rub.client[0])
-    await page.mouse.down()
-    await page.mouse.move(...rub.client[1])
-    await page.mouse.up()
+    brushExpected(expected, 0, rub.image, 'subtract')
+    await drag(rub.client)
 
     for (const layer of [0, 1, 2, 3, 4]) expect(area(expected.layer(layer))).toBeGreaterThan(20)
-    await expectSaved(frame.id, 3, expected.layer(3))
-    await expectSaved(frame.id, 4, expected.layer(4))
-    await expectSaved(frame.id, 0, expected.layer(0))
-    await expectSaved(frame.id, 1, expected.layer(1))
-    await expectSaved(frame.id, 2, expected.layer(2))
+    for (const layer of [0, 1, 2, 3, 4]) await expectSaved(frame.id, layer, expected.layer(layer))
     await shot(page, 'label-02-drawn')
 
     // Undo / redo by keyboard: each change is saved too.
@@ -235,25 +224,24 @@ describe('Label view in Chromium against serve mode', () => {
     await page.keyboard.press('1')
     const versions = await call('masks:versions', { frameId: frame.id, characterIdx: 0 })
     const oldest = versions.at(-1)!
-    await page.getByTestId(`version-${oldest.version}`).getByRole('button', { name: 'Restore' }).click()
     const current = await handMask(frame.id, 0)
-    await expect.poll(async () => (await call('masks:versions', { frameId: frame.id, characterIdx: 0 }))[0].area, { timeout: 10_000 }).toBe(oldest.area)
+    expect(area(current)).not.toBe(oldest.area)
+    await page.getByTestId(`version-${oldest.version}`).getByRole('button', { name: 'Restore' }).click()
+    // The panel lists the restored copy as the newest version once the editor has taken it.
+    await page.getByTestId(`version-${versions[0].version + 1}`).waitFor()
+    expect((await call('masks:versions', { frameId: frame.id, characterIdx: 0 }))[0].area).toBe(oldest.area)
     await page.keyboard.press('Control+z')
-    const afterUndo = await call('masks:versions', { frameId: frame.id, characterIdx: 0 })
     await expect.poll(async () => same(await handMask(frame.id, 0), current), { timeout: 10_000 }).toBe(true)
+    const afterUndo = await call('masks:versions', { frameId: frame.id, characterIdx: 0 })
     expect(afterUndo.length).toBeGreaterThanOrEqual(versions.length + 1)
   })
 
   it('shows a failed save and retries it until it lands', async () => {
     const frame = frameOf(1)
     await page.route('**/api/masks:save', (route) => route.abort())
-    await page.keyboard.press('6')
-    await page.keyboard.press('r')
+    await keys('6', 'r')
     const box = await clientPoints([[30.2, 2.3], [36.8, 8.6]])
-    await page.mouse.move(...box.client[0])
-    await page.mouse.down()
-    await page.mouse.move(...box.client[1])
-    await page.mouse.up()
+    await drag(box.client)
     await page.locator('[data-testid=save-state][data-state="failed"]').waitFor({ timeout: 10_000 })
     await expect(page.getByTestId('save-state').textContent()).resolves.toMatch(/failed.*retrying/i)
     await shot(page, 'label-03-save-failed')
@@ -276,14 +264,12 @@ describe('Label view in Chromium against serve mode', () => {
     await expect.poll(async () => (await transform()).zoom).toBeGreaterThan(before.zoom)
     const zoomed = await transform()
     // The image point under the cursor stays there (offsets are rounded to whole pixels).
-    expect(Math.abs((at[0] - zoomed.ox) / zoomed.zoom - 20)).toBeLessThan(1 / zoomed.zoom + 1e-9)
-    expect(Math.abs((at[1] - zoomed.oy) / zoomed.zoom - 30)).toBeLessThan(1 / zoomed.zoom + 1e-9)
+    const under = [(at[0] - zoomed.ox) / zoomed.zoom - 20, (at[1] - zoomed.oy) / zoomed.zoom - 30]
+    for (const d of under) expect(Math.abs(d)).toBeLessThan(1 / zoomed.zoom + 1e-9)
     const masks = await handMask(frameOf(1).id, 0)
-    await page.keyboard.press('b')
+    await keys('b')
     await page.keyboard.down(' ')
-    await page.mouse.down()
-    await page.mouse.move(at[0] + 40, at[1] + 25)
-    await page.mouse.up()
+    await drag([at, [at[0] + 40, at[1] + 25]])
     await page.keyboard.up(' ')
     const panned = await transform()
     expect([panned.ox - zoomed.ox, panned.oy - zoomed.oy]).toEqual([40, 25])
@@ -303,7 +289,7 @@ describe('Label view in Chromium against serve mode', () => {
     for (const layer of [0, 1, 2]) await expectSaved(last.id, layer, await handMask(source.id, layer))
     await page.keyboard.press('o')
     await page.getByTestId('toggle-onion').and(page.locator('[aria-pressed=true]')).waitFor()
-    await shot(page, 'label-03-onion')
+    await shot(page, 'label-04-onion')
     await page.keyboard.press('o')
   })
 
@@ -317,25 +303,20 @@ describe('Label view in Chromium against serve mode', () => {
     const rgba = await pictureRgba(info.asset)
     const { width, height } = frame
     // Click points chosen in Node with the same fill function; the browser does the filling.
-    let plan: { character: number; clicks: { x: number; y: number }[]; truth: Uint8Array } | null = null
+    let plan: { character: number; clicks: { x: number; y: number }[] | null; truth: Uint8Array } | undefined
     for (const character of info.labels) {
       const truthMask = await call('masks:get', { frameId: frame.id, characterIdx: character, source: 'truth' })
-      if (truthMask === null || truthMask.area < 60) continue
-      const truth = rleDecode(truthMask.rle, width * height)
-      const clicks = planClicks(rgba, truth, width, height, tolerance)
-      if (clicks !== null) {
-        plan = { character, clicks, truth }
-        break
-      }
+      const truth = truthMask && truthMask.area >= 60 ? rleDecode(truthMask.rle, width * height) : null
+      plan = truth ? { character, truth, clicks: planClicks(rgba, truth, width, height, tolerance) } : undefined
+      if (plan?.clicks) break
     }
-    expect(plan).not.toBeNull()
     const { character, clicks, truth } = plan!
-    await page.keyboard.press(String(character + 1))
-    await page.keyboard.press('Delete') // propagation may have filled this layer already
+    expect(clicks).not.toBeNull()
+    await keys(String(character + 1), 'Delete') // propagation may have filled this layer already
     const { zoom, ox, oy } = await transform()
-    for (const p of clicks) await page.mouse.click(Math.round(ox + (p.x + 0.5) * zoom), Math.round(oy + (p.y + 0.5) * zoom))
+    for (const p of clicks!) await page.mouse.click(Math.round(ox + (p.x + 0.5) * zoom), Math.round(oy + (p.y + 0.5) * zoom))
     await expect.poll(async () => iou(await handMask(frame.id, character), truth), { timeout: 10_000 }).toBeGreaterThan(0.95)
-    await shot(page, 'label-04-fill')
+    await shot(page, 'label-05-fill')
   })
 
   it('uses the imported mask for the active character as one undoable step', async () => {
@@ -344,12 +325,11 @@ describe('Label view in Chromium against serve mode', () => {
     const pororoStory = await call('stories:get', { id: first.id })
     const frame = pororoStory.clips.flatMap((c) => c.frames).find((f) => f.hasImportedMask)!
     expect(frame).toBeDefined()
-    await page.evaluate((hash) => (window.location.hash = hash), `#/label/${pororoId}/${pororoStory.id}/${frame.id}`)
-    await waitFrame(frame.id)
+    await openFrame(-1, pororoId, pororoStory.id, frame.id)
     await page.keyboard.press('2')
     const imported = await call('masks:get', { frameId: frame.id, characterIdx: null, source: 'imported' })
     await page.getByTestId('toggle-imported').click()
-    await shot(page, 'label-05-imported')
+    await shot(page, 'label-06-imported')
     await page.getByTestId('action-use-imported').click()
     await expectSaved(frame.id, 1, rleDecode(imported!.rle, frame.width * frame.height))
     await page.getByTestId('action-undo').click()
@@ -369,7 +349,7 @@ describe('Label view in Chromium against serve mode', () => {
     await expect(page.getByTestId('frame-status').getAttribute('data-status')).resolves.toBe('done')
     await expect(page.getByTestId('strip-status-1').textContent()).resolves.toBe('Done')
     await expect(page.getByTestId(`recent-${frameOf(1).id}`).textContent()).resolves.toContain('Done')
-    await shot(page, 'label-06-progress')
+    await shot(page, 'label-07-progress')
     await page.getByTestId('open-progress').click()
   })
 
@@ -382,7 +362,7 @@ describe('Label view in Chromium against serve mode', () => {
     await sheet.waitFor()
     await expect(sheet.textContent()).resolves.toMatch(/Brush\s*B/)
     await expect(sheet.textContent()).resolves.toMatch(/Alt\+Shift/)
-    await shot(page, 'label-07-shortcuts')
+    await shot(page, 'label-08-shortcuts')
     await page.keyboard.press('Escape')
     await sheet.waitFor({ state: 'detached' })
     await page.keyboard.press('PageDown')
@@ -394,27 +374,13 @@ describe('Label view in Chromium against serve mode', () => {
 /** The frame's RGBA as the browser decodes it (the pixels the fill tool sees). */
 async function pictureRgba(asset: string): Promise<Uint8ClampedArray> {
   const bytes = await page.evaluate(async (url) => {
-    const image = new Image()
-    image.src = url
+    const image = Object.assign(new Image(), { src: url })
     await image.decode()
-    const canvas = document.createElement('canvas')
-    canvas.width = image.naturalWidth
-    canvas.height = image.naturalHeight
-    const context = canvas.getContext('2d')!
+    const context = Object.assign(document.createElement('canvas'), { width: image.width, height: image.height }).getContext('2d')!
     context.drawImage(image, 0, 0)
-    return Array.from(context.getImageData(0, 0, canvas.width, canvas.height).data)
+    return Array.from(context.getImageData(0, 0, image.width, image.height).data)
   }, `/assets/${asset}`)
   return Uint8ClampedArray.from(bytes)
-}
-
-function iou(a: Uint8Array, b: Uint8Array): number {
-  let inter = 0
-  let union = 0
-  for (let i = 0; i < a.length; i++) {
-    if (a[i] && b[i]) inter++
-    if (a[i] || b[i]) union++
-  }
-  return union === 0 ? 0 : inter / union
 }
 
 /**
@@ -432,21 +398,15 @@ function planClicks(rgba: Uint8ClampedArray, truth: Uint8Array, width: number, h
       if (!truth[i] || covered[i] || tried[i]) continue
       const region = new Uint8Array(width * height)
       floodFill(region, width, height, rgba, (i % width) + 0.5, Math.floor(i / width) + 0.5, tolerance, 'add')
-      let inside = 0
-      let gain = 0
-      let size = 0
-      for (let k = 0; k < region.length; k++) {
-        if (!region[k]) continue
-        size++
-        tried[k] = 1
-        if (truth[k]) inside++
-        if (truth[k] && !covered[k]) gain++
-      }
+      region.forEach((v, k) => (tried[k] |= v))
+      const inside = area(region.map((v, k) => v & truth[k]))
+      const gain = area(region.map((v, k) => v & truth[k] & (covered[k] ^ 1)))
+      const size = area(region)
       if (inside / size >= 0.9 && (best === null || gain > best.gain)) best = { x: i % width, y: Math.floor(i / width), gain, region }
     }
     if (best === null) break
     clicks.push({ x: best.x, y: best.y })
-    for (let k = 0; k < covered.length; k++) if (best.region[k]) covered[k] = 1
+    covered.set(covered.map((v, k) => v | best!.region[k]))
   }
   return iou(covered, truth) > 0.95 ? clicks : null
 }

@@ -6,6 +6,7 @@ import type { WorkbenchEvent } from '../../shared/contract'
 import type { Handlers } from './handler-types'
 import { labelingHandlers } from './labeling-service'
 import { trainingHandlers } from './training-service'
+import { generationHandlers } from './generation-service'
 import { TrainingJobs } from './training-jobs'
 import { UserError } from '../../shared/result'
 import { openDatabase, type Db } from '../db/database'
@@ -87,6 +88,7 @@ export class Workbench {
     return {
     ...labelingHandlers(this.db, (e) => this.emit(e)),
     ...trainingHandlers(this.db, this.training),
+    ...generationHandlers(this.db, this.paths.root),
     ...exportHandlers(this.exports, this.paths.exports),
     'app:info': () => ({
       version: packageVersion(),

@@ -8,6 +8,7 @@ import { initBackend, type BackendName } from './engine/backend'
 import { loadDatasetIndex, type DatasetIndex } from './data/dataset-index'
 import { FrameSource } from './data/frame-source'
 import { BatchSampler, type BatchArrays } from './data/batch-sampler'
+import { Prefetcher } from './data/prefetcher'
 import { applyLearningRates, createCpcsv, createOptimisers, disposeCpcsv, loadOptimisers, loadWeights, serialiseOptimisers, serialiseWeights, type CpcsvModels, type CpcsvOptimisers } from './model/cpcsv'
 import { disposeBatch, disposeStepNoise, sampleStepNoise, type CpcsvBatch } from './model/batch'
 import { trainStep } from './model/train-step'
@@ -58,8 +59,9 @@ export class Trainer {
   private models!: CpcsvModels
   private optimisers!: CpcsvOptimisers
   private sampler!: BatchSampler
+  private prefetcher: Prefetcher | null = null
   private index!: DatasetIndex
-  private step = 0
+  step = 0
   private lastCheckpoint = -1
   backend: BackendName = 'cpu'
 
@@ -69,6 +71,7 @@ export class Trainer {
     this.stopRequested = true
   }
 
+  /** Runs to the end or to a stop; resolves after every resource is released. */
   async run(): Promise<'stopped' | 'finished'> {
     const { spec } = this
     const backend = await initBackend(spec.backend)
@@ -83,14 +86,19 @@ export class Trainer {
       this.models = createCpcsv(spec.config, { seed: spec.seed })
       this.optimisers = createOptimisers(this.models, spec.config, 0)
       if (spec.resumeFrom) this.resume(spec.resumeFrom)
+      this.prefetcher = new Prefetcher({
+        workspace: spec.workspace, datasetId: spec.datasetId, split: spec.split, maskPolicy: spec.maskPolicy, shape: spec.config, seed: spec.seed
+      })
       this.log.writeConfig({ backend: backend.name, backendReason: backend.reason, stepsPerEpoch: this.sampler.stepsPerEpoch })
       this.log.started(backend.name, this.index.maskCoverage)
       this.emit({ type: 'started', seq: 0, runId: spec.runId, backend: backend.name, step: this.step, maskCoverage: this.index.maskCoverage })
       const status = await this.loop()
       this.log.ended(status, this.step)
-      this.emit({ type: 'ended', seq: 0, runId: spec.runId, status, step: this.step })
+      // 'ended' is posted by the caller once everything here is released, so a resume that
+      // follows at once finds the worker free.
       return status
     } finally {
+      await this.prefetcher?.close()
       this.log?.close()
       if (this.models) {
         disposeSamples(this.models)
@@ -122,7 +130,7 @@ export class Trainer {
         epoch = e
         applyLearningRates(this.optimisers, spec.config, epoch)
       }
-      const losses = this.oneStep()
+      const losses = this.oneStep(await this.prefetcher!.get(this.step))
       for (const [k, v] of Object.entries(losses)) sums[k] = (sums[k] ?? 0) + v
       this.step++
       tickSteps++
@@ -142,8 +150,7 @@ export class Trainer {
     return this.step >= spec.totalSteps ? 'finished' : 'stopped'
   }
 
-  private oneStep(): Record<string, number> {
-    const arrays = this.sampler.batch(this.step)
+  private oneStep(arrays: BatchArrays): Record<string, number> {
     const batch = batchTensors(arrays, this.spec)
     const noise = sampleStepNoise(this.spec.config, hashSeed(this.spec.seed, 7, this.step) % 2147483647)
     try {

@@ -26,8 +26,9 @@ port.on('message', (msg: ToTrainingWorker) => {
   const trainer = new Trainer(msg.spec, post)
   current = trainer
   trainer.run().then(
-    () => {
+    (status) => {
       current = null
+      post({ type: 'ended', seq: 0, runId: msg.spec.runId, status, step: trainer.step })
     },
     (e: unknown) => {
       current = null

@@ -9,8 +9,8 @@
  *
  * Latency: Chromium holds `pointermove` until the next animation frame (up to 16 ms), so where
  * the browser has `pointerrawupdate` (fired as soon as the input arrives) the brush paints on that
- * instead, with every coalesced sample, and draws the overlay at once; draws closer together than
- * {@link MIN_DRAW_INTERVAL} wait for the next frame, which bounds the cost for 1000 Hz mice.
+ * instead, with every coalesced sample, and draws the overlay at once (PaintScheduler decides
+ * when a draw waits for the next frame).
  */
 
 import type { Command } from '../editor/commands'
@@ -19,8 +19,8 @@ import type { MaskDocument } from '../editor/mask-document'
 import { StrokeSession } from '../editor/stroke-session'
 import { snapBrushCenter } from '../editor/tools/brush'
 import { FloodScratch } from '../editor/tools/flood-fill'
-import { recordLatency } from './latency-probe'
 import type { MaskStage } from './mask-stage'
+import { PaintScheduler } from './paint-scheduler'
 
 /** The pointer tools of the Label view. */
 export type ToolId = 'brush' | 'eraser' | 'polygon' | 'lasso' | 'fill' | 'rectangle'
@@ -47,9 +47,6 @@ export interface GestureHost {
   polygonChanged(vertices: number): void
 }
 
-/** Shortest time in ms between two immediate overlay draws; closer paints are drawn on the next frame. */
-export const MIN_DRAW_INTERVAL = 4
-
 /** Screen distance in CSS pixels within which a click on the first vertex closes the polygon. */
 const CLOSE_RADIUS = 8
 
@@ -70,15 +67,16 @@ export class GestureController {
   private readonly scratch = new FloodScratch()
   /** The browser sends pointerrawupdate: moves are handled there, and pointermove only for what it lacks. */
   private rawUpdates = false
-  private lastDraw = -Infinity
-  /** Event time of the oldest painted sample not yet drawn, or null. */
-  private undrawnSince: number | null = null
-  private drawFrame = 0
+  private readonly scheduler: PaintScheduler
   private readonly element: HTMLElement
   private readonly removers: (() => void)[] = []
 
   constructor(private readonly stage: MaskStage, private readonly host: GestureHost) {
     this.element = stage.container
+    this.scheduler = new PaintScheduler(() => {
+      stage.flushMasks()
+      stage.drawInteraction()
+    })
     const on = <K extends keyof HTMLElementEventMap>(type: K, handler: (event: HTMLElementEventMap[K]) => void, options?: AddEventListenerOptions): void => {
       this.element.addEventListener(type, handler as EventListener, options)
       this.removers.push(() => this.element.removeEventListener(type, handler as EventListener, options))
@@ -142,7 +140,7 @@ export class GestureController {
   /** Removes every listener. */
   detach(): void {
     this.cancel()
-    cancelAnimationFrame(this.drawFrame)
+    this.scheduler.dispose()
     for (const remove of this.removers.splice(0)) remove()
   }
 
@@ -175,7 +173,7 @@ export class GestureController {
   private finish(session: StrokeSession): void {
     const committedAt = performance.now()
     const command = session.commit()
-    this.drawNow()
+    this.scheduler.flush()
     if (command !== null) this.host.commit(command, committedAt)
   }
 
@@ -220,8 +218,7 @@ export class GestureController {
     const diameter = this.host.brushDiameter()
     const center = snapBrushCenter(point.x, point.y, diameter)
     session.brushTo(center.x, center.y, diameter, mode)
-    this.undrawnSince = event.timeStamp
-    this.drawNow()
+    this.scheduler.painted(event.timeStamp)
   }
 
   private fill(point: Point, mode: PaintMode, global: boolean): void {
@@ -247,6 +244,7 @@ export class GestureController {
     this.polygon.push(point)
     this.host.polygonChanged(this.polygon.length)
     this.previewPolygon(point)
+    this.stage.drawInteraction()
   }
 
   private previewPolygon(hover: Point | null): void {
@@ -274,9 +272,8 @@ export class GestureController {
         const center = snapBrushCenter(p.x, p.y, diameter)
         gesture.session.brushTo(center.x, center.y, diameter, gesture.mode)
       }
-      this.undrawnSince ??= events[0].timeStamp
       this.showCursor()
-      return this.drawPainted()
+      return this.scheduler.painted(events[0].timeStamp)
     } else if (gesture.kind === 'lasso') {
       for (const sample of events) gesture.points.push(this.imagePoint(sample))
       this.stage.setShapePreview(gesture.points, true, false, gesture.mode === 'subtract')
@@ -294,26 +291,6 @@ export class GestureController {
   private readonly rawUpdate = (event: Event): void => {
     this.rawUpdates = true
     this.pointerMove(event as PointerEvent)
-  }
-
-  /** Draws painted pixels now, or on the next frame when the last draw was very recent. */
-  private drawPainted(): void {
-    const now = performance.now()
-    if (now - this.lastDraw < MIN_DRAW_INTERVAL) {
-      if (this.drawFrame === 0) this.drawFrame = requestAnimationFrame(() => this.drawNow())
-      return
-    }
-    this.drawNow()
-  }
-
-  private drawNow(): void {
-    cancelAnimationFrame(this.drawFrame)
-    this.drawFrame = 0
-    this.stage.flushMasks()
-    this.stage.drawInteraction()
-    this.lastDraw = performance.now()
-    if (this.undrawnSince !== null) recordLatency('paint', this.undrawnSince)
-    this.undrawnSince = null
   }
 
   private showCursor(): void {

@@ -43,6 +43,8 @@ export const useLabelingStore = defineStore('labeling', () => {
   const navigationStartedAt = ref(0)
   const storyOfFrame = new Map<number, number>()
   const details = new Map<number, FrameDetail>()
+  /** Neighbours of the current frame, fetched ahead so stepping to them waits for nothing. */
+  const prefetched = new Map<number, { at: number; ready: Promise<[FrameDetail, HTMLImageElement]> }>()
   let loadToken = 0
 
   const frames = computed<StripFrame[]>(() =>
@@ -131,21 +133,46 @@ export const useLabelingStore = defineStore('labeling', () => {
     return detail
   }
 
-  /** Loads a frame: the reply and the picture in parallel, then hands both to the editor. */
+  /** The reply and decoded picture of a frame, in parallel (the asset path is known from the story). */
+  async function fetchFrame(id: number): Promise<[FrameDetail, HTMLImageElement]> {
+    const known = frameInfos.value[id]
+    const picture = known ? loadPicture(known.asset) : null
+    const detail = await fetchDetail(id)
+    return [detail, await (picture ?? loadPicture(detail.frame.asset))]
+  }
+
+  /** A prefetched frame younger than a few seconds (masks edited here live in the editor's documents anyway). */
+  function takePrefetched(id: number): Promise<[FrameDetail, HTMLImageElement]> | null {
+    const entry = prefetched.get(id)
+    prefetched.delete(id)
+    return entry && performance.now() - entry.at < 5000 ? entry.ready : null
+  }
+
+  function prefetchNeighbours(): void {
+    const around = [frames.value[frameIndex.value - 1], frames.value[frameIndex.value + 1]].flatMap((f) => (f ? [f.frameId] : []))
+    for (const id of prefetched.keys()) if (!around.includes(id)) prefetched.delete(id)
+    for (const id of around) {
+      if (prefetched.has(id)) continue
+      const ready = fetchFrame(id)
+      ready.catch(() => prefetched.delete(id))
+      prefetched.set(id, { at: performance.now(), ready })
+    }
+  }
+
+  /** Loads a frame (prefetched when it is a neighbour of the last one), then hands it to the editor. */
   async function load(datasetId: number, storyId: number, id: number): Promise<void> {
     const token = ++loadToken
     if (navigationStartedAt.value === 0) navigationStartedAt.value = performance.now()
     loading.value = true
     try {
-      const known = frameInfos.value[id]
-      const picture = known ? loadPicture(known.asset) : null
-      const [, , detail] = await Promise.all([ensureDataset(datasetId), ensureStory(storyId), fetchDetail(id)])
-      const image = await (picture ?? loadPicture(detail.frame.asset))
+      const frame = takePrefetched(id)?.catch(() => fetchFrame(id)) ?? fetchFrame(id)
+      const [, , [detail, image]] = await Promise.all([ensureDataset(datasetId), ensureStory(storyId), frame])
       if (token !== loadToken) return
       frameId.value = id
       captions.value = detail.captions
       clipKey.value = detail.clipKey
       editor.open(detail, image)
+      prefetchNeighbours()
     } finally {
       if (token === loadToken) loading.value = false
     }
@@ -228,7 +255,8 @@ export const useLabelingStore = defineStore('labeling', () => {
 
   autosave.onSaved((_key, reply) => updateInfo(reply.frame))
   getClient().onEvent((e) => {
-    if (e.type === 'datasets:changed') datasets.value = []
+    if (e.type !== 'datasets:changed') return
+    callOrThrow('datasets:list', {}).then((list) => (datasets.value = list), () => {})
   })
 
   return {

@@ -104,8 +104,9 @@ export const useMaskEditorStore = defineStore('mask-editor', () => {
     return rgba
   }
 
+  /** Layer k of every document is the character with idx k (datasets number characters 0..n−1). */
   function setCharacters(list: CharacterInfo[]): void {
-    characters.value = list
+    characters.value = [...list].sort((a, b) => a.idx - b.idx)
     flags.value = list.map((_, index) => flags.value[index] ?? { ...DEFAULT_LAYER_FLAGS })
     if (activeLayer.value >= list.length) activeLayer.value = 0
   }
@@ -291,8 +292,12 @@ export const useMaskEditorStore = defineStore('mask-editor', () => {
     await loadVersions()
   }
 
-  autosave.onSaved((key) => {
+  autosave.onSaved((key, reply) => {
     if (!autosave.hasPending(key.frameId)) book.peek(key.frameId)?.markSaved()
+    // The reply names the new version: list it without asking the server again.
+    if (frame?.frameId === key.frameId && activeLayer.value === key.characterIdx) {
+      versions.value = [{ version: reply.version, area: reply.area, createdAt: reply.updatedAt }, ...versions.value.filter((v) => v.version !== reply.version)]
+    }
   })
 
   return {
