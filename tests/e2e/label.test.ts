@@ -103,7 +103,7 @@ async function setZoom(zoom: number): Promise<void> {
 }
 
 async function openFrame(position: number, ds = datasetId, storyId = story.id, frameId = frameOf(position).id): Promise<void> {
-  await page.evaluate((hash) => (window.location.hash = hash), `#/label/${ds}/${storyId}/${frameId}`)
+  await page.evaluate(`window.location.hash = '#/label/${ds}/${storyId}/${frameId}'`)
   await waitFrame(frameId)
 }
 
@@ -373,13 +373,14 @@ describe('Label view in Chromium against serve mode', () => {
 
 /** The frame's RGBA as the browser decodes it (the pixels the fill tool sees). */
 async function pictureRgba(asset: string): Promise<Uint8ClampedArray> {
-  const bytes = await page.evaluate(async (url) => {
-    const image = Object.assign(new Image(), { src: url })
+  // A string, so the test's Node typings need no DOM; it runs in the page like the app's own decode.
+  const bytes = (await page.evaluate(`(async () => {
+    const image = Object.assign(new Image(), { src: '/assets/${asset}' })
     await image.decode()
-    const context = Object.assign(document.createElement('canvas'), { width: image.width, height: image.height }).getContext('2d')!
+    const context = Object.assign(document.createElement('canvas'), { width: image.width, height: image.height }).getContext('2d')
     context.drawImage(image, 0, 0)
     return Array.from(context.getImageData(0, 0, image.width, image.height).data)
-  }, `/assets/${asset}`)
+  })()`)) as number[]
   return Uint8ClampedArray.from(bytes)
 }
 

@@ -5,11 +5,11 @@ import { demoCommand, importCommand } from './commands/import'
 import { serveCommand } from './commands/serve'
 import { exportCommand } from './commands/export'
 import { generateCommand, runsCommand, trainCommand } from './commands/train'
-import { checkReferenceCommand, frechetCommand } from './commands/research'
+import { checkReferenceCommand, frechetCommand, importWeightsCommand } from './commands/research'
 
 const commands: Command[] = [
   serveCommand, importCommand, datasetsCommand, demoCommand, exportCommand,
-  trainCommand, runsCommand, generateCommand, frechetCommand, checkReferenceCommand
+  trainCommand, runsCommand, generateCommand, frechetCommand, checkReferenceCommand, importWeightsCommand
 ]
 
 function mainHelp(): string {

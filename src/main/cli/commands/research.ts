@@ -56,3 +56,28 @@ export const checkReferenceCommand: Command = {
     return report.passed ? 0 : 1
   }
 }
+
+export const importWeightsCommand: Command = {
+  name: 'import-weights',
+  summary: 'import upstream CP-CSV PyTorch weights (see tools/export_cpcsv_state_dict.py) as a run',
+  usage: 'cpcsv import-weights <dir> --dataset <name|id> [--name <run>] [--json] [--workspace <dir>]',
+  options: { dataset: { type: 'string' }, name: { type: 'string' }, json: { type: 'boolean' } },
+  allowPositionals: true,
+  async run(ctx) {
+    if (ctx.positionals.length !== 1 || !ctx.values.dataset) throw new UserError('import-weights takes a folder and --dataset <name|id>')
+    const { Workbench } = await import('../../api/workbench')
+    const { findDatasetByName, getDataset } = await import('../../db/repos/dataset-repo')
+    const { importUpstreamWeights } = await import('../../training/import-weights')
+    const wb = new Workbench(ctx.workspace)
+    try {
+      const ref = ctx.values.dataset as string
+      const d = /^\d+$/.test(ref) ? getDataset(wb.db, Number(ref)) : findDatasetByName(wb.db, ref)
+      if (!d) throw new UserError(`dataset "${ref}" not found`)
+      const run = await importUpstreamWeights(wb.db, wb.paths.root, { dir: resolve(ctx.positionals[0]), datasetId: d.id, name: ctx.values.name as string | undefined })
+      ctx.out(ctx.values.json ? JSON.stringify(run, null, 2) : `imported as run ${run.id} "${run.name}" (${run.folder}); try: cpcsv generate --run ${run.id} --story <id> --out story.png`)
+      return 0
+    } finally {
+      await wb.close()
+    }
+  }
+}

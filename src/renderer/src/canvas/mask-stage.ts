@@ -56,6 +56,8 @@ export class MaskStage {
   private transform: ViewTransform = { zoom: 1, x: 0, y: 0 }
   private readonly viewListeners = new Set<(view: ViewTransform) => void>()
   private maskDirty = false
+  /** The view is the fit view (not zoomed or panned since): a resize fits again instead of keeping the centre. */
+  private fitted = false
   private rafHandle = 0
 
   /** @param container an empty element that the stage fills; its size is the view size. */
@@ -105,6 +107,7 @@ export class MaskStage {
     const dx = (width - this.stage.width()) / 2
     const dy = (height - this.stage.height()) / 2
     this.stage.size({ width, height })
+    if (this.fitted) return this.fit()
     this.setView({ ...this.transform, x: this.transform.x + dx, y: this.transform.y + dy })
   }
 
@@ -120,6 +123,7 @@ export class MaskStage {
   /** Fits and centres the frame. */
   fit(): void {
     this.zoomCentred(this.fitZoom())
+    this.fitted = true
   }
 
   /** Sets the zoom with the frame centred in the view. */
@@ -255,6 +259,7 @@ export class MaskStage {
   }
 
   private setView(view: ViewTransform): void {
+    this.fitted = false
     // Integer offsets: pixel edges land on the same screen columns every time, and the
     // published origin is exact.
     this.transform = { zoom: view.zoom, x: Math.round(view.x), y: Math.round(view.y) }
