@@ -8,6 +8,7 @@
 /** Named presets. `paper` is CP-CSV `final.yml` on Pororo-SV; `clevr` its CLEVR-SV config. */
 export type TrainPresetName = 'paper' | 'small' | 'tiny' | 'clevr'
 
+/** Resolved training configuration (written into each run's config.json before step 0). */
 export interface TrainConfig {
   /** Preset this config started from (informational). */
   preset: TrainPresetName | 'custom'

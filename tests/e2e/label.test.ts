@@ -239,7 +239,7 @@ describe('Label view in Chromium against serve mode', () => {
   it('shows a failed save and retries it until it lands', async () => {
     const frame = frameOf(1)
     await page.route('**/api/masks:save', (route) => route.abort())
-    await keys('6', 'r')
+    await keys('0', '6', 'r') // fit: the whole frame on screen
     const box = await clientPoints([[30.2, 2.3], [36.8, 8.6]])
     await drag(box.client)
     await page.locator('[data-testid=save-state][data-state="failed"]').waitFor({ timeout: 10_000 })
@@ -367,6 +367,10 @@ describe('Label view in Chromium against serve mode', () => {
     await sheet.waitFor({ state: 'detached' })
     await page.keyboard.press('PageDown')
     await expect.poll(async () => page.getByTestId('label-where').textContent()).toContain('Story 1')
+    // The story viewer of the Datasets view opens any frame here.
+    await page.evaluate(`window.location.hash = '#/datasets/${datasetId}/story/${story.id}'`)
+    await page.getByTestId('label-frame-2').click()
+    await waitFrame(frameOf(2).id)
     expect(pageErrors).toEqual([])
   })
 })

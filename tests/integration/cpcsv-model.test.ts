@@ -17,6 +17,7 @@ import {
   type CpcsvModels, createCpcsv, createOptimisers, disposeCpcsv, generateStories, loadWeights, parameterCounts, serialiseWeights
 } from '../../src/main/training/model/cpcsv'
 import { learningRatesForEpoch } from '../../src/main/training/model/lr-schedule'
+import { repeatStoryCode } from '../../src/main/training/model/generator'
 import { ParamStore, fromTorch, toTorch } from '../../src/main/training/model/params'
 import { SpectralNormKernel } from '../../src/main/training/model/spectral-norm'
 import { TRAIN_CONTEXT } from '../../src/main/training/model/tracer'
@@ -206,6 +207,34 @@ describe('training step (tiny)', () => {
     expect(changed([...dSeg.entries.values()].map((e) => e.variable), before)).toBe(0)
     unmasked.maskWeight.dispose()
     disposeStepNoise(noise)
+  }, 120_000)
+})
+
+describe('story code order (B1)', () => {
+  it('gives frame b*T+t its own story code when fixed, story (b*T+t) mod B upstream', () => {
+    const mu = tf.tensor2d([[10], [20]])
+    const rows = (fixed: boolean): number[] => Array.from(repeatStoryCode(mu, 3, fixed).dataSync())
+    expect(rows(true)).toEqual([10, 10, 10, 20, 20, 20])
+    expect(rows(false)).toEqual([10, 20, 10, 20, 10, 20])
+    mu.dispose()
+  })
+})
+
+describe('without segment learning', () => {
+  it('builds no mask branch nor D_seg and still trains', () => {
+    const config = trainConfigFromPreset('tiny', { segmentLearning: false })
+    const models = createCpcsv(config, { seed: 2 })
+    expect(models.dSeg).toBeNull()
+    expect(parameterCounts(models).G).toBeLessThan(COUNTS.tiny[0])
+    const optimisers = createOptimisers(models)
+    const batch = randomBatch(config)
+    const noise = sampleStepNoise(config, 1)
+    const losses = trainStep(models, optimisers, batch, noise)
+    expect([losses.dSeg, losses.gSeg]).toEqual([0, 0])
+    expect(Number.isFinite(losses.gTotal)).toBe(true)
+    disposeStepNoise(noise)
+    disposeBatch(batch)
+    disposeCpcsv(models, optimisers)
   }, 120_000)
 })
 

@@ -8,6 +8,8 @@ import { labelingHandlers } from './labeling-service'
 import { trainingHandlers } from './training-service'
 import { generationHandlers } from './generation-service'
 import { TrainingJobs } from './training-jobs'
+import { EvaluationJobs } from './evaluation-jobs'
+import { evaluationHandlers } from './evaluation-service'
 import { UserError } from '../../shared/result'
 import { openDatabase, type Db } from '../db/database'
 import {
@@ -43,6 +45,7 @@ export class Workbench {
   readonly frames: FrameStore
   readonly imports: ImportJobs
   readonly training: TrainingJobs
+  readonly evaluations: EvaluationJobs
   readonly exports: ExportJobs
   private readonly emitter = new EventEmitter()
   transport: 'electron' | 'serve' = 'serve'
@@ -53,6 +56,7 @@ export class Workbench {
     this.frames = new FrameStore(this.paths.frames)
     this.imports = new ImportJobs(this.paths.root, (e) => this.emit(e))
     this.training = new TrainingJobs(this.db, this.paths.root, (e) => this.emit(e))
+    this.evaluations = new EvaluationJobs(this.db, this.paths.root, (e) => this.emit(e))
     this.exports = new ExportJobs({ db: this.db, frames: this.frames, exportsDir: this.paths.exports }, (e) => this.emit(e))
     this.handlers = this.createHandlers()
   }
@@ -77,6 +81,7 @@ export class Workbench {
 
   async close(): Promise<void> {
     await this.imports.close()
+    await this.evaluations.close()
     await this.training.close()
     await this.exports.close()
     this.db.close()
@@ -88,6 +93,7 @@ export class Workbench {
     return {
     ...labelingHandlers(this.db, (e) => this.emit(e)),
     ...trainingHandlers(this.db, this.training),
+    ...evaluationHandlers(this.db, this.evaluations),
     ...generationHandlers(this.db, this.paths.root),
     ...exportHandlers(this.exports, this.paths.exports),
     'app:info': () => ({

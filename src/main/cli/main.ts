@@ -6,10 +6,12 @@ import { serveCommand } from './commands/serve'
 import { exportCommand } from './commands/export'
 import { generateCommand, runsCommand, trainCommand } from './commands/train'
 import { checkReferenceCommand, frechetCommand, importWeightsCommand } from './commands/research'
+import { classifierCommand, evaluateCommand } from './commands/evaluate'
 
 const commands: Command[] = [
   serveCommand, importCommand, datasetsCommand, demoCommand, exportCommand,
-  trainCommand, runsCommand, generateCommand, frechetCommand, checkReferenceCommand, importWeightsCommand
+  trainCommand, runsCommand, generateCommand, frechetCommand, checkReferenceCommand, importWeightsCommand,
+  evaluateCommand, classifierCommand
 ]
 
 function mainHelp(): string {

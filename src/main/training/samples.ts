@@ -31,7 +31,12 @@ export class EvalStories {
     this.noise = samplePathNoise(spec.config, this.count, spec.config.videoLen, hashSeed(spec.seed, 99) % 2147483647)
   }
 
-  render(models: CpcsvModels, step: number, log: RunLog): { files: string[]; maskIoU: number | null } {
+  /**
+   * Renders the stories; returns the files, the generated masks' IoU with the stories' masks
+   * and the mean absolute error of the generated frames against the real ones (in [-1, 1]
+   * units): on a handful of training stories the generator should come to reproduce them.
+   */
+  render(models: CpcsvModels, step: number, log: RunLog): { files: string[]; maskIoU: number | null; frameL1: number } {
     const c = this.spec.config
     const [K, T, D, L, S] = [this.count, c.videoLen, c.textDim, c.labelNum, c.imageSize]
     const text = tf.tensor3d(this.fixed.text, [K, T, D])
@@ -54,7 +59,9 @@ export class EvalStories {
         if (this.fixed.hasMask[row]) ious.push(maskIoU(m.subarray(t * px, (t + 1) * px), this.fixed.masks.subarray(row * px, (row + 1) * px)))
       }
     }
-    return { files, maskIoU: ious.length ? ious.reduce((a, b) => a + b, 0) / ious.length : null }
+    let l1 = 0
+    for (let i = 0; i < images.length; i++) l1 += Math.abs(images[i] - this.fixed.images[i])
+    return { files, maskIoU: ious.length ? ious.reduce((a, b) => a + b, 0) / ious.length : null, frameL1: l1 / images.length }
   }
 
   dispose(): void {

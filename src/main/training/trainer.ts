@@ -182,6 +182,7 @@ export class Trainer {
   private samples(): void {
     const r = renderSamples(this.models, this.db, this.spec, this.index, this.step, this.log)
     if (r.maskIoU !== null) this.log.scalar('eval/mask_iou', r.maskIoU, this.step)
+    this.log.scalar('eval/frame_l1', r.frameL1, this.step)
     this.emit({ type: 'sample', seq: 0, runId: this.spec.runId, step: this.step, files: r.files, maskIoU: r.maskIoU })
   }
 

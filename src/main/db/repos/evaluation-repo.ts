@@ -178,3 +178,17 @@ export function setEvaluationSettings(db: Db, s: Partial<EvaluationSettings>): v
     if (s.fsdCompat !== undefined) put.run('fsdCompat', String(s.fsdCompat))
   })()
 }
+
+/** Whether any frame of a dataset split (or of all splits) has a mask of any source. */
+export function splitHasMasks(db: Db, datasetId: number, split: string): boolean {
+  const row = db
+    .prepare(
+      `SELECT 1 FROM masks m
+       JOIN frames f ON f.id = m.frame_id
+       JOIN story_clips sc ON sc.clip_id = f.clip_id
+       JOIN stories s ON s.id = sc.story_id
+       WHERE f.dataset_id = ? AND (? = 'all' OR s.split = ?) LIMIT 1`
+    )
+    .get(datasetId, split, split)
+  return row !== undefined
+}

@@ -8,6 +8,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 
+/** lr, (beta1, beta2) and eps as torch.optim.Adam takes them. */
 export interface AdamOptions {
   lr: number
   betas: [number, number]
@@ -21,6 +22,7 @@ export interface AdamState {
   moments: Record<string, { m: Float32Array; v: Float32Array; shape: number[] }>
 }
 
+/** One optimiser over a fixed list of variables; `lr` may be changed between steps. */
 export class Adam {
   /** Number of steps taken (PyTorch's `state['step']`). */
   step = 0

@@ -9,11 +9,13 @@ import * as tf from '@tensorflow/tfjs'
 import { INIT_BN_GAMMA, INIT_ONE, INIT_ZERO, type ParamStore } from './params'
 import type { RunContext } from './tracer'
 
+/** momentum in PyTorch's convention (0.1) and eps (1e-5). */
 export interface BatchNormOptions {
   momentum: number
   eps: number
 }
 
+/** Parameters `<name>.weight` / `.bias`, buffers `<name>.running_mean` / `.running_var`. */
 export class BatchNorm {
   readonly gamma: tf.Variable
   readonly beta: tf.Variable

@@ -28,11 +28,18 @@ export interface CpcsvBatch {
    * enter the mask losses. A batch whose weights are all 0 skips the D_SEG update.
    */
   maskWeight: tf.Tensor1D
-  /** (N, textDim) text vector of each single frame. */
+  /**
+   * (N, textDim) text vector of each single frame. Upstream's image item is the *first* clip of a
+   * story (a random square crop of that clip's strip), with that clip's text and labels
+   * (reference 11.1), not a random frame of the story.
+   */
   imageText: tf.Tensor2D
-  /** (N, labelNum) labels of each single frame. */
+  /** (N, labelNum) labels of each single frame (the first clip's, see imageText). */
   imageLabels: tf.Tensor2D
-  /** (N, T, textDim) text vectors of all T frames of each single frame's story (story encoder input). */
+  /**
+   * (N, T, textDim) text vectors of all T clips of each single frame's story, the story
+   * encoder's input (upstream `content[:, :, :TEXT.DIMENSION]`).
+   */
   imageContent: tf.Tensor3D
 }
 
@@ -76,10 +83,12 @@ export function sampleStepNoise(config: TrainConfig, seed?: number): StepNoise {
   return { g1: sampleGeneratorNoise(config, s(0)), g2: sampleGeneratorNoise(config, s(1)) }
 }
 
+/** Frees the three tensors of one path's noise. */
 export function disposePathNoise(n: PathNoise): void {
   tf.dispose([n.eps, n.h0, n.z])
 }
 
+/** Frees all noise of a step. */
 export function disposeStepNoise(n: StepNoise): void {
   for (const g of [n.g1, n.g2]) {
     disposePathNoise(g.story)
@@ -87,6 +96,7 @@ export function disposeStepNoise(n: StepNoise): void {
   }
 }
 
+/** Frees every tensor of a batch. */
 export function disposeBatch(b: CpcsvBatch): void {
   tf.dispose(Object.values(b) as tf.Tensor[])
 }

@@ -38,6 +38,7 @@ import { batchFromDump, constantColumns, dumpConditions, noiseFromDump, readDump
 import { Tracer } from './tracer'
 import { type StepLosses, trainStep } from './train-step'
 
+/** Options of checkReference. */
 export interface CheckOptions {
   /** Pass threshold on the relative error (default 1e-4). */
   tolerance?: number
@@ -47,6 +48,7 @@ export interface CheckOptions {
   log?: (line: string) => void
 }
 
+/** The comparison of one tensor (or loss). */
 export interface CheckRow {
   name: string
   /** max |ours - ref| / max |ref| over compared elements. */
@@ -60,6 +62,7 @@ export interface CheckRow {
   passed: boolean
 }
 
+/** Everything checkReference compared; `passed` is the verdict. */
 export interface CheckReport {
   dir: string
   backend: string

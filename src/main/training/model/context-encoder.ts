@@ -14,12 +14,14 @@ import { GruCell, Linear } from './layers'
 import type { ParamStore } from './params'
 import type { RunContext } from './tracer'
 
+/** motion = text + labels (365), condition (124), per-step noise (100). */
 export interface ContextEncoderDims {
   motionDim: number
   conditionDim: number
   zDim: number
 }
 
+/** Parameters `gist_init.*`, `gist_gru.*`, `noise_init.*`, `noise_gru.*`. */
 export class ContextEncoder {
   readonly gistInit: Linear
   readonly gistInitBn: BatchNorm

@@ -11,6 +11,7 @@ import { learningRatesForEpoch } from './lr-schedule'
 import type { ModelName, ParamStore } from './params'
 import { EVAL_CONTEXT, tidyObject } from './tracer'
 
+/** The four networks and the config they were built for. */
 export interface CpcsvModels {
   config: TrainConfig
   generator: Generator
@@ -20,6 +21,7 @@ export interface CpcsvModels {
   dSeg: FrameDiscriminator | null
 }
 
+/** One torch-style Adam per network. */
 export interface CpcsvOptimisers {
   g: Adam
   dImg: Adam
@@ -27,6 +29,7 @@ export interface CpcsvOptimisers {
   dSeg: Adam | null
 }
 
+/** Options of createCpcsv. */
 export interface CreateOptions {
   /** Initialisation seed (defaults to config.seed). */
   seed?: number
@@ -78,6 +81,7 @@ export function networks(models: CpcsvModels): { model: ModelName; store: ParamS
   return list
 }
 
+/** D_img, D_sty and (with segment learning) D_seg. */
 export function discriminators(models: CpcsvModels): Discriminator[] {
   return [models.dImg, models.dSty, ...(models.dSeg ? [models.dSeg] : [])]
 }
@@ -89,6 +93,7 @@ export function parameterCounts(models: CpcsvModels): Record<ModelName, number> 
   return counts
 }
 
+/** Output of generateStories, NHWC per frame. */
 export interface GeneratedStories {
   /** (B, T, 64, 64, 3) in [-1, 1]. */
   images: tf.Tensor5D
@@ -154,6 +159,7 @@ export function loadWeights(models: CpcsvModels, weights: WeightMap): void {
 /** Optimiser state keyed by network, for checkpoints. */
 export type OptimiserStates = Partial<Record<'g' | 'dImg' | 'dSty' | 'dSeg', AdamState>>
 
+/** Copies every optimiser's step, rate and moments out, keyed by parameter name. */
 export function serialiseOptimisers(models: CpcsvModels, optimisers: CpcsvOptimisers): OptimiserStates {
   const nameOf = (store: ParamStore) => (v: tf.Variable): string => store.nameOf(v)
   const out: OptimiserStates = {
@@ -165,6 +171,7 @@ export function serialiseOptimisers(models: CpcsvModels, optimisers: CpcsvOptimi
   return out
 }
 
+/** Restores optimiser state written by serialiseOptimisers; throws on a mismatch. */
 export function loadOptimisers(models: CpcsvModels, optimisers: CpcsvOptimisers, states: OptimiserStates): void {
   const nameOf = (store: ParamStore) => (v: tf.Variable): string => store.nameOf(v)
   const need = (s: AdamState | undefined, what: string): AdamState => {
@@ -177,6 +184,7 @@ export function loadOptimisers(models: CpcsvModels, optimisers: CpcsvOptimisers,
   if (optimisers.dSeg && models.dSeg) optimisers.dSeg.load(need(states.dSeg, 'D_seg'), nameOf(models.dSeg.store))
 }
 
+/** Frees every variable of the models (and of the optimisers, when given). */
 export function disposeCpcsv(models: CpcsvModels, optimisers?: CpcsvOptimisers): void {
   models.generator.dispose()
   for (const d of discriminators(models)) d.dispose()

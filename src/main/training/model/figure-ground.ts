@@ -13,6 +13,7 @@ import { conv3x3, convKernel } from './layers'
 import type { ParamStore } from './params'
 import { type RunContext, tidyObject } from './tracer'
 
+/** Decoder output for N frames. */
 export interface DecodeOutput {
   /** (N, 64, 64, 3) in [-1, 1]. */
   images: tf.Tensor4D
@@ -20,6 +21,7 @@ export interface DecodeOutput {
   masks: tf.Tensor4D | null
 }
 
+/** Widths of the two decoder branches. */
 export interface DecoderDims {
   inputDim: number
   /** ngf = 8 * GF_DIM. */

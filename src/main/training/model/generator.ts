@@ -37,6 +37,7 @@ export interface GeneratorOutput {
   logvar: tf.Tensor2D
 }
 
+/** CP-CSV's G; parameters named as in the reference dump (model `G`). */
 export class Generator {
   readonly store: ParamStore
   readonly storyEncoder: StoryEncoder

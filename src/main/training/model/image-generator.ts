@@ -14,6 +14,7 @@ import { Linear, UpBlock, conv3x3, convKernel } from './layers'
 import type { ParamStore } from './params'
 import type { RunContext } from './tracer'
 
+/** Sizes of one decoder branch. */
 export interface DecoderBranchDims {
   /** Generator input size (motion + cond + gist length: 613 on Pororo-SV). */
   inputDim: number
@@ -23,6 +24,7 @@ export interface DecoderBranchDims {
   outChannels: number
 }
 
+/** fc -> 4 up-blocks -> conv3x3 + tanh, run step by step. */
 export class DecoderBranch {
   readonly fc: Linear
   readonly fcBn: BatchNorm

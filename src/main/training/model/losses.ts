@@ -56,6 +56,7 @@ export function multiLabelSoftMarginLoss(logits: tf.Tensor2D, labels: tf.Tensor2
   })
 }
 
+/** L_D and its terms (scalars). */
 export interface DiscriminatorLoss {
   total: tf.Scalar
   real: tf.Scalar
@@ -108,6 +109,7 @@ export function discriminatorLoss(d: Discriminator, input: DiscriminatorLossInpu
   })
 }
 
+/** The generator's loss against one discriminator (scalars). */
 export interface GeneratorLoss {
   /** adversarial + classification. */
   total: tf.Scalar

@@ -6,6 +6,7 @@
  */
 import type { TrainConfig } from '../../../shared/train-config'
 
+/** Adam learning rate of each network. */
 export interface LearningRates {
   g: number
   dImg: number

@@ -9,6 +9,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 
+/** The networks, named as in the reference dump. */
 export type ModelName = 'G' | 'D_img' | 'D_sty' | 'D_seg'
 
 /**
@@ -20,12 +21,14 @@ export type ModelName = 'G' | 'D_img' | 'D_sty' | 'D_seg'
  */
 export type TorchLayout = 'same' | 'linear' | 'conv' | 'snV'
 
+/** How a tensor is initialised (weights_init upstream; PyTorch defaults for GRU). */
 export type ParamInit =
   | { kind: 'normal'; mean: number; std: number }
   | { kind: 'uniform'; bound: number }
   | { kind: 'constant'; value: number }
   | { kind: 'unitNormal' }
 
+/** One registered parameter or buffer. */
 export interface ParamEntry {
   /** Reference name, e.g. `encoder.2.weight_orig`. */
   readonly name: string
@@ -39,7 +42,9 @@ export interface ParamEntry {
 
 /** DCGAN-style init used upstream (`weights_init`): N(0, 0.02) for conv and Linear weights. */
 export const INIT_WEIGHT: ParamInit = { kind: 'normal', mean: 0, std: 0.02 }
+/** Biases, BatchNorm beta and running mean. */
 export const INIT_ZERO: ParamInit = { kind: 'constant', value: 0 }
+/** BatchNorm running variance. */
 export const INIT_ONE: ParamInit = { kind: 'constant', value: 1 }
 /** BatchNorm gamma ~ N(1, 0.02) upstream. */
 export const INIT_BN_GAMMA: ParamInit = { kind: 'normal', mean: 1, std: 0.02 }

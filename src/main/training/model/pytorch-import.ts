@@ -17,6 +17,7 @@ import { type TrainConfig, trainConfigFromPreset } from '../../../shared/train-c
 import { type CpcsvModels, networks } from './cpcsv'
 import { type ModelName, type ParamEntry, fromTorch, toTorch, torchShape } from './params'
 
+/** One row of a dump's `weights` or `grads` table. */
 export interface DumpEntry {
   model: ModelName
   name: string
@@ -30,6 +31,7 @@ export interface DumpEntry {
   count: number
 }
 
+/** A dump's manifest.json. */
 export interface DumpManifest {
   config: Record<string, unknown>
   losses: Record<string, number>
@@ -39,6 +41,7 @@ export interface DumpManifest {
   notes?: string[]
 }
 
+/** Reads `<dir>/manifest.json`. */
 export function readDumpManifest(dir: string): DumpManifest {
   const manifest = JSON.parse(readFileSync(path.join(dir, 'manifest.json'), 'utf8')) as DumpManifest
   if (!Array.isArray(manifest.weights) || !Array.isArray(manifest.grads)) {
@@ -109,6 +112,7 @@ export function entriesByKey(models: CpcsvModels): Map<string, ParamEntry> {
   return map
 }
 
+/** What loadPytorchWeights loaded and what did not match. */
 export interface ImportReport {
   loaded: number
   /** Model tensors the dump does not have (left as they were). */

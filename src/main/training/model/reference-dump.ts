@@ -18,6 +18,7 @@ export interface DumpArray {
   data: Float32Array
 }
 
+/** Reads one float32 .npy file of the dump (relative path). */
 export function readDumpArray(dir: string, file: string): DumpArray {
   const arr = readNpy(new Uint8Array(readFileSync(path.join(dir, file))), file)
   if (arr.dtype !== 'float32' || arr.fortranOrder) throw new Error(`${file}: expected C-order float32, got ${arr.dtype}`)

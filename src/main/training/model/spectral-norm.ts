@@ -20,6 +20,7 @@ function normalize(x: tf.Tensor): tf.Tensor {
   return tf.div(x, tf.maximum(tf.norm(x), NORMALIZE_EPS))
 }
 
+/** A spectral-normed conv kernel (HWIO) with its persistent u / v. */
 export class SpectralNormKernel {
   readonly weight: tf.Variable
   readonly u: tf.Variable

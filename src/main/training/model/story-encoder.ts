@@ -8,6 +8,7 @@ import { Linear } from './layers'
 import type { ParamStore } from './params'
 import type { RunContext } from './tracer'
 
+/** Story-encoder outputs. */
 export interface StoryCode {
   /** Sampled code (N, cond). */
   code: tf.Tensor2D
@@ -17,6 +18,7 @@ export interface StoryCode {
   logvar: tf.Tensor2D
 }
 
+/** Parameters `story_encoder.fc.weight` / `.bias`. */
 export class StoryEncoder {
   readonly fc: Linear
 

@@ -18,6 +18,7 @@ import { Linear } from './layers'
 import type { ParamStore } from './params'
 import type { RunContext } from './tracer'
 
+/** Sizes of the Text2Gist filter. */
 export interface Text2GistDims {
   motionDim: number
   conditionDim: number
@@ -29,6 +30,7 @@ export interface Text2GistDims {
   kernel: number
 }
 
+/** Parameters `gist_signal.*` and `gist_filter.*`. */
 export class Text2Gist {
   readonly signal: Linear
   readonly signalBn: BatchNorm

@@ -12,7 +12,9 @@ export interface RunContext {
   trace?: Tracer
 }
 
+/** Training mode, no tracing. */
 export const TRAIN_CONTEXT: RunContext = { training: true }
+/** Eval mode (running statistics, no power iteration), no tracing. */
 export const EVAL_CONTEXT: RunContext = { training: false }
 
 /**

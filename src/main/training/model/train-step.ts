@@ -44,6 +44,7 @@ export interface StepLosses {
   klSty: number
 }
 
+/** Hooks for checks and tests; normal training passes none. */
 export interface TrainStepOptions {
   /** Records G outputs of the no-grad pass and D outputs of the D phase. */
   trace?: Tracer

@@ -61,9 +61,17 @@ export const useAutosaveStore = defineStore('autosave', () => {
     return queue.hasPending(frameId)
   }
 
-  /** Resolves when nothing is pending. */
-  function idle(): Promise<void> {
-    return queue.idle()
+  /**
+   * Waits until nothing is pending, at most `timeoutMs`.
+   * @returns whether everything was saved in time (false while saves keep failing).
+   */
+  async function idle(timeoutMs = 5000): Promise<boolean> {
+    if (!queue.hasPending()) return true
+    let timer: ReturnType<typeof setTimeout> | undefined
+    const timeout = new Promise<boolean>((resolve) => (timer = setTimeout(() => resolve(false), timeoutMs)))
+    const saved = await Promise.race([queue.idle().then(() => true), timeout])
+    clearTimeout(timer)
+    return saved
   }
 
   function retryNow(): void {

@@ -66,6 +66,10 @@ export const useLabelingStore = defineStore('labeling', () => {
     try {
       if (datasets.value.length === 0) datasets.value = await callOrThrow('datasets:list', {})
       listed.value = true
+      // The bare `#/label` (sidebar link) returns to where the person was.
+      if (args.length === 0 && dataset.value && story.value && frameId.value !== null) {
+        return go(dataset.value.id, story.value.id, frameId.value, true)
+      }
       const datasetId = Number.isInteger(ds) && ds > 0 ? ds : datasets.value[0]?.id
       if (datasetId === undefined) return
       if (!(Number.isInteger(st) && st > 0)) return await openDataset(datasetId, true)
@@ -220,8 +224,9 @@ export const useLabelingStore = defineStore('labeling', () => {
 
   async function setStatus(status: FrameStatus): Promise<void> {
     if (frameId.value === null) return
-    // A status is a judgement on the saved masks: let pending saves land first.
-    await autosave.idle()
+    // A status is a judgement on the saved masks: let pending saves land first (briefly; a failing
+    // save keeps retrying on its own and must not block review).
+    await autosave.idle(3000)
     updateInfo(await callOrThrow('frames:setStatus', { id: frameId.value, status }))
   }
 

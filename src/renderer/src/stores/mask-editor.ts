@@ -282,7 +282,7 @@ export const useMaskEditorStore = defineStore('mask-editor', () => {
     const target = frame
     const layer = activeLayer.value
     // A save still in flight for this frame would land after the restore and undo it.
-    await autosave.idle()
+    if (!(await autosave.idle())) throw new Error('Earlier edits are not saved yet; restore once the save indicator says saved.')
     const restored = await callOrThrow('masks:restore', { frameId: target.frameId, characterIdx: layer, version })
     const session = new StrokeSession(target.doc, layer, `Restore version ${version}`)
     session.copyFrom(rleDecode(restored.rle, target.width * target.height))

@@ -94,7 +94,7 @@ export function chartGroups(tags: readonly string[]): ChartGroup[] {
     if (present.length) groups.push({ id, title, tags: present, note, logY })
   }
   add('iou', 'Mask IoU', ['eval/mask_iou'], 'generated vs target masks of the sample stories (higher is better)')
-  add('lr', 'Learning rates', tags.filter((t) => t.startsWith('lr/')), 'Adam rates per network; halve every lrDecayEpoch epochs', true)
+  add('lr', 'Learning rates', tags.filter((t) => t.startsWith('lr/')).sort(), 'Adam rates per network; halve every lrDecayEpoch epochs')
   add('speed', 'Iterations per second', ['speed/it_per_sec'])
   add('memory', 'Memory', ['mem/rss_mb', 'mem/tensor_mb'], 'process RSS and TF.js tensor memory, MB (live only)')
   return groups
