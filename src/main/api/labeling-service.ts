@@ -17,7 +17,8 @@ import {
   saveHandMask,
   setLabel,
   setStatus,
-  type FrameRow
+  type FrameRow,
+  type MaskRow
 } from '../db/repos/mask-repo'
 import type { HandlerGroup } from './handler-types'
 
@@ -46,6 +47,19 @@ function characterOrFail(db: Db, frame: FrameRow, idx: number): number {
 
 const infoOf = (db: Db, id: number): FrameInfo => frameInfo(db, frameOrFail(db, id))
 
+function toMaskData(m: MaskRow & { character_idx: number | null }): MaskData {
+  return {
+    characterIdx: m.character_idx,
+    source: m.source,
+    width: m.width,
+    height: m.height,
+    rle: decodeRle(m.rle),
+    version: m.version,
+    area: m.area,
+    updatedAt: m.updated_at
+  }
+}
+
 /** Mask labeling services: frames, hand masks with versions, presence labels, status, progress. */
 export function labelingHandlers(db: Db, emit: (e: WorkbenchEvent) => void): HandlerGroup<LabelingChannels> {
   const changed = (frame: FrameRow): void => emit({ type: 'labeling:changed', datasetId: frame.dataset_id, frameId: frame.id })
@@ -56,16 +70,7 @@ export function labelingHandlers(db: Db, emit: (e: WorkbenchEvent) => void): Han
       const captions = db.prepare('SELECT text FROM captions WHERE clip_id = ? ORDER BY idx').pluck().all(frame.clip_id) as string[]
       const masks: MaskData[] = masksOfFrame(db, id)
         .filter((m) => m.source === 'hand' || m.source === 'imported')
-        .map((m) => ({
-          characterIdx: m.character_idx,
-          source: m.source,
-          width: m.width,
-          height: m.height,
-          rle: decodeRle(m.rle),
-          version: m.version,
-          area: m.area,
-          updatedAt: m.updated_at
-        }))
+        .map(toMaskData)
       return { frame: frameInfo(db, frame), datasetId: frame.dataset_id, clipKey: clip.key, captions, masks }
     },
     'frames:setStatus': ({ id, status }) => {
@@ -90,17 +95,7 @@ export function labelingHandlers(db: Db, emit: (e: WorkbenchEvent) => void): Han
       const frame = frameOrFail(db, frameId)
       const m = masksOfFrame(db, frameId).find((x) => x.source === source && x.character_idx === characterIdx)
       if (characterIdx !== null) characterOrFail(db, frame, characterIdx)
-      if (!m) return null
-      return {
-        characterIdx,
-        source,
-        width: m.width,
-        height: m.height,
-        rle: decodeRle(m.rle),
-        version: m.version,
-        area: m.area,
-        updatedAt: m.updated_at
-      }
+      return m ? toMaskData(m) : null
     },
     'masks:save': ({ frameId, characterIdx, rle }) => {
       const frame = frameOrFail(db, frameId)

@@ -1,7 +1,7 @@
 import type { BackendName } from './engine/backend'
 import type { TrainConfig } from '../../shared/train-config'
 import type { MaskSourcePolicy } from './data/dataset-index'
-import type { Split } from '../../shared/domain'
+import type { Split, TrainingProgress } from '../../shared/domain'
 
 /** Everything a training worker needs to run (or resume) one run. */
 export interface RunSpec {
@@ -27,16 +27,8 @@ export interface RunSpec {
   resumeFrom?: string
 }
 
-export interface ProgressStats {
-  step: number
-  totalSteps: number
-  epoch: number
-  losses: Record<string, number>
-  lr: Record<string, number>
-  itPerSec: number
-  etaSec: number
-  memory: { numTensors: number; numBytes: number; rssBytes: number }
-}
+/** One tick's statistics: the domain's TrainingProgress, as the worker sends it. */
+export type ProgressStats = TrainingProgress
 
 export type ToTrainingWorker = { type: 'start'; seq: number; spec: RunSpec } | { type: 'stop'; seq: number }
 

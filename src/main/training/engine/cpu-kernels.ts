@@ -10,6 +10,7 @@
  */
 import { getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs'
 import type { KernelConfig, ResizeNearestNeighborGradAttrs, TensorInfo } from '@tensorflow/tfjs'
+import { registerCpuConvFilterKernel } from './cpu-conv-filter-kernel'
 
 /** The parts of the cpu backend this module touches. */
 interface CpuBackendLike {
@@ -105,6 +106,7 @@ const cpuConfigs: readonly KernelConfig[] = [
 
 /** Registers the cpu kernel fixes; idempotent. */
 export function registerCpuKernels(): void {
+  registerCpuConvFilterKernel()
   for (const config of cpuConfigs) {
     const current = getKernel(config.kernelName, 'cpu')
     if (current?.kernelFunc === config.kernelFunc) continue

@@ -2,9 +2,10 @@
  * Adam exactly as torch.optim.Adam (1.13, single-tensor path, no weight decay, no amsgrad):
  *   m = b1 m + (1 - b1) g;  v = b2 v + (1 - b2) g^2
  *   p -= (lr / (1 - b1^t)) * m / (sqrt(v) / sqrt(1 - b2^t) + eps)
- * tf.train.adam adds eps to sqrt(v) before the bias correction of v is applied to it (and keeps
- * its accumulators lazily), so steps differ where sqrt(v) is near eps; this one matches torch.
- * Moment slots are created eagerly, so the tensor count does not change on the first step.
+ * tf.train.adam places eps the same way (lr * m-hat / (sqrt(v-hat) + eps)) but defaults eps to
+ * the backend's 1e-7, keeps beta^t as float32 running products and creates its slots lazily.
+ * This one computes the bias corrections in float64 as torch does, and creates the moment slots
+ * eagerly, so the tensor count does not change on the first step.
  */
 import * as tf from '@tensorflow/tfjs'
 

@@ -27,7 +27,6 @@ import * as tf from '@tensorflow/tfjs'
 import { existsSync } from 'node:fs'
 import path from 'node:path'
 import { registerCpuKernels } from '../engine/cpu-kernels'
-import { registerReferenceCpuKernels } from './reference-cpu-kernels'
 import { disposeBatch, disposeStepNoise } from './batch'
 import { createCpcsv, createOptimisers, disposeCpcsv, networks, type CpcsvModels } from './cpcsv'
 import { type ParamEntry, fromTorch, toTorch } from './params'
@@ -288,7 +287,6 @@ export async function checkReference(dir: string, opts: CheckOptions = {}): Prom
   // The stock cpu ResizeNearestNeighborGrad is wrong for batch > 1 (engine/cpu-kernels.ts), and
   // its Conv2DBackpropFilter is ~50x slower than needed (bit-identical replacement).
   registerCpuKernels()
-  registerReferenceCpuKernels()
   const manifest = readDumpManifest(dir)
   const config = trainConfigFromDump(manifest.config)
   const models = createCpcsv(config, { zeroInit: true })

@@ -1,6 +1,6 @@
 /**
- * A faster `Conv2DBackpropFilter` for TF.js's pure-JS `cpu` backend, so the reference check
- * (check-reference.ts) can run a whole CP-CSV step on `cpu` in tests.
+ * A faster `Conv2DBackpropFilter` for TF.js's pure-JS `cpu` backend: the reference check
+ * (check-reference.ts) runs a whole CP-CSV step on `cpu`, and `cpu` is the fallback backend.
  *
  * The stock kernel (tfjs-backend-cpu 4.22) reads every element through `TensorBuffer.get`,
  * which makes a conv layer's filter gradient ~50x slower than its forward pass (one 64x64
@@ -8,9 +8,7 @@
  * arithmetic exactly: each filter element is a float64 sum over (batch, out row, out col) in
  * the same order, rounded to float32 once, so results are bit-identical to the stock kernel.
  * NHWC only; other layouts fall back to the stock kernel.
- *
- * It belongs with the engine's cpu kernel fixes (engine/cpu-kernels.ts); it lives here until
- * the engine takes it over.
+ * Registered with the other cpu fixes by registerCpuKernels (cpu-kernels.ts).
  */
 import { backend_util, getKernel, registerKernel, unregisterKernel } from '@tensorflow/tfjs'
 import type { KernelConfig, KernelFunc, TensorInfo } from '@tensorflow/tfjs'
@@ -92,7 +90,7 @@ const config: KernelConfig = {
 }
 
 /** Registers the fast filter gradient on `cpu` (idempotent). */
-export function registerReferenceCpuKernels(): void {
+export function registerCpuConvFilterKernel(): void {
   const current = getKernel(config.kernelName, 'cpu')
   if (current?.kernelFunc === config.kernelFunc) return
   if (current) {
