@@ -1,3 +1,5 @@
+import { existsSync } from 'node:fs'
+import { fileURLToPath } from 'node:url'
 import { Worker, type WorkerOptions } from 'node:worker_threads'
 
 /**
@@ -18,5 +20,9 @@ export function startWorker(bundled: string, source: URL, options: WorkerOptions
       workerData: { ...(options.workerData as object), __tsEntry: source.href }
     })
   }
-  return new Worker(new URL(`./${bundled}`, import.meta.url), options)
+  // Bundlers may put this code in a shared chunk one folder below the entry files.
+  const candidates = [new URL(`./${bundled}`, import.meta.url), new URL(`../${bundled}`, import.meta.url)]
+  const found = candidates.find((u) => existsSync(fileURLToPath(u)))
+  if (!found) throw new Error(`worker ${bundled} not found next to ${fileURLToPath(import.meta.url)}; rebuild with npm run build`)
+  return new Worker(found, options)
 }

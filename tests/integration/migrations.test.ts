@@ -70,6 +70,28 @@ describe('migrations', () => {
     expect(() => db.exec("UPDATE runs SET status = 'exploded'")).toThrow(/CHECK/)
   })
 
+  it('0060 adds evaluations, classifiers, reference statistics and settings; scores go with their run', () => {
+    const db = new Database(':memory:')
+    db.pragma('foreign_keys = ON')
+    migrate(db, 'mem', 60)
+    expect(tables(db)).toEqual(expect.arrayContaining(['evaluations', 'classifiers', 'reference_stats', 'evaluation_settings']))
+    db.exec(`INSERT INTO datasets VALUES (1, 'd', 'pororo', NULL, 'f', 5, 128, 228, '[]', 'now');
+      INSERT INTO runs (id, name, dataset_id, dataset_name, split, preset, config, status, total_steps, folder, created_at, updated_at)
+        VALUES (1, 'r', 1, 'd', 'train', 'tiny', '{}', 'finished', 10, 'runs/1-r', 'now', 'now');
+      INSERT INTO classifiers VALUES (1, 'classifiers/1.ckpt', '[]', 10, 2, 'val', 3, '{}', '{}', 'now');
+      INSERT INTO reference_stats (dataset_id, split, extractor, model_hash, settings, content_hash, samples, dim, folder, created_at)
+        VALUES (1, 'test', 'fsd', 'h', '{}', 'c', 8, 128, 'eval-cache/x', 'now');`)
+    const score = db.prepare("INSERT INTO evaluations (run_id, step, split, score, value, samples, variant, created_at) VALUES (1, 5, 'test', ?, 1.5, 8, 'v', 'now')")
+    score.run('fsd')
+    expect(() => score.run('fsd')).toThrow(/UNIQUE/)
+    expect(() => score.run('bleu')).toThrow(/CHECK/)
+    db.exec('DELETE FROM runs')
+    expect(db.prepare('SELECT count(*) FROM evaluations').pluck().get()).toBe(0)
+    db.exec('DELETE FROM datasets')
+    expect(db.prepare('SELECT count(*) FROM classifiers').pluck().get()).toBe(0)
+    expect(db.prepare('SELECT count(*) FROM reference_stats').pluck().get()).toBe(0)
+  })
+
   it('upgrades an older database in place and refuses a newer one', () => {
     const t = tempDir()
     cleanup = t.cleanup

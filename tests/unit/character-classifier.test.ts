@@ -73,17 +73,17 @@ describe('multi-label scores', () => {
 })
 
 describe('character classifier on the demo cartoon', () => {
-  it('trains in seconds to well above the constant baseline on held-out episodes, without leaking tensors', async () => {
-    const data = demoFrames(100, 1)
-    expect(data.train.count).toBeGreaterThan(60)
-    expect(data.heldOut.count).toBeGreaterThan(10)
+  it('trains in seconds to well above the constant baseline on held-out episodes, without leaking tensors', { timeout: 180_000 }, async () => {
+    const data = demoFrames(400, 1)
+    expect(data.train.count).toBeGreaterThan(300)
+    expect(data.heldOut.count).toBeGreaterThan(60)
     const arch = { ...DEFAULT_ARCHITECTURE, labels: L }
     const before = tf.memory().numTensors
     const model = buildClassifier(arch, 0)
     const t0 = performance.now()
-    const epochs = await fitClassifier(model, data.train, arch, { epochs: 12, seed: 0 })
+    const epochs = await fitClassifier(model, data.train, arch, { epochs: 10, seed: 0 })
     const seconds = (performance.now() - t0) / 1000
-    expect(epochs).toBe(12)
+    expect(epochs).toBe(10)
     const acc = new LabelScoreAccumulator(NAMES)
     const probs = predictLabels(model, data.heldOut.pixels, data.heldOut.count, arch)
     acc.add(probs, data.heldOut.labels, data.heldOut.count)
@@ -91,7 +91,7 @@ describe('character classifier on the demo cartoon', () => {
     const baseline = constantBaseline(data.train.labels, data.train.count, data.heldOut.labels, data.heldOut.count, L)
     console.info(`classifier: ${seconds.toFixed(1)} s; held-out micro F1 ${held.microF1.toFixed(3)} (baseline ${baseline.microF1.toFixed(3)}), frame acc ${held.frameAcc.toFixed(3)} (baseline ${baseline.frameAcc.toFixed(3)})`)
     expect(held.microF1).toBeGreaterThan(baseline.microF1 + 0.1)
-    expect(held.frameAcc).toBeGreaterThanOrEqual(baseline.frameAcc)
+    expect(held.frameAcc).toBeGreaterThan(baseline.frameAcc + 0.1)
 
     // saved and read back: the same predictions
     const dir = mkdtempSync(join(tmpdir(), 'cpcsv-classifier-'))

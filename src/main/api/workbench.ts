@@ -6,7 +6,7 @@ import type { WorkbenchEvent } from '../../shared/contract'
 import type { Handlers } from './handler-types'
 import { labelingHandlers } from './labeling-service'
 import { trainingHandlers } from './training-service'
-import { generationHandlers } from './generation-service'
+import { GenerationJobs, generationHandlers } from './generation-service'
 import { TrainingJobs } from './training-jobs'
 import { EvaluationJobs } from './evaluation-jobs'
 import { evaluationHandlers } from './evaluation-service'
@@ -45,6 +45,7 @@ export class Workbench {
   readonly frames: FrameStore
   readonly imports: ImportJobs
   readonly training: TrainingJobs
+  readonly generation = new GenerationJobs()
   readonly evaluations: EvaluationJobs
   readonly exports: ExportJobs
   private readonly emitter = new EventEmitter()
@@ -83,6 +84,7 @@ export class Workbench {
     await this.imports.close()
     await this.evaluations.close()
     await this.training.close()
+    await this.generation.close()
     await this.exports.close()
     this.db.close()
   }
@@ -94,7 +96,7 @@ export class Workbench {
     ...labelingHandlers(this.db, (e) => this.emit(e)),
     ...trainingHandlers(this.db, this.training),
     ...evaluationHandlers(this.db, this.evaluations),
-    ...generationHandlers(this.db, this.paths.root),
+    ...generationHandlers(this.db, this.paths.root, this.generation),
     ...exportHandlers(this.exports, this.paths.exports),
     'app:info': () => ({
       version: packageVersion(),

@@ -4,13 +4,17 @@
  * channels exposed by preload, sender frames checked, navigation and new windows blocked.
  */
 import { app, BrowserWindow, ipcMain, net, protocol, session } from 'electron'
-import { join } from 'node:path'
-import { pathToFileURL } from 'node:url'
+import { dirname, join } from 'node:path'
+import { fileURLToPath, pathToFileURL } from 'node:url'
 import { Workbench } from '../api/workbench'
 import { ensureDemoOnFirstStart } from '../api/first-start'
 import { isFrameHash } from '../frame-store'
+import { runAssetPath } from '../api/run-assets'
 import { defaultWorkspaceDir } from '../workspace'
 import { EVENT_CHANNEL, bindIpc } from './ipc-binding'
+
+/** This module's folder (the build is ESM, where __dirname does not exist). */
+const here = dirname(fileURLToPath(import.meta.url))
 
 protocol.registerSchemesAsPrivileged([{ scheme: 'cpcsv-asset', privileges: { standard: true, secure: true } }])
 
@@ -26,13 +30,16 @@ async function start(): Promise<void> {
   await app.whenReady()
   const wb = new Workbench(workspaceArg())
   wb.transport = 'electron'
-  const rendererIndex = join(__dirname, '../renderer/index.html')
+  const rendererIndex = join(here, '../renderer/index.html')
   const trusted = (url: string): boolean => url.startsWith(pathToFileURL(rendererIndex).href) || url.startsWith(process.env.ELECTRON_RENDERER_URL ?? '\0')
   bindIpc(ipcMain, wb, trusted)
   protocol.handle('cpcsv-asset', (req) => {
     const m = /^cpcsv-asset:\/\/frames\/([0-9a-f]{2})\/([0-9a-f]{64})\.png$/.exec(req.url)
-    if (!m || !isFrameHash(m[2])) return new Response('not found', { status: 404 })
-    return net.fetch(pathToFileURL(wb.frames.pathOf(m[2])).href)
+    if (m && isFrameHash(m[2])) return net.fetch(pathToFileURL(wb.frames.pathOf(m[2])).href)
+    // Sample stories of runs: 'cpcsv-asset://runs/<id>/samples/<file>.png', resolved like serve mode.
+    const run = runAssetPath(wb, req.url.replace(/^cpcsv-asset:\/\//, ''))
+    if (run) return net.fetch(pathToFileURL(run).href)
+    return new Response('not found', { status: 404 })
   })
   session.defaultSession.webRequest.onHeadersReceived((details, cb) => {
     cb({ responseHeaders: { ...details.responseHeaders, 'Content-Security-Policy': [CSP] } })
@@ -42,7 +49,7 @@ async function start(): Promise<void> {
     height: 900,
     title: 'CP-CSV Workbench',
     webPreferences: {
-      preload: join(__dirname, '../preload/index.js'),
+      preload: join(here, '../preload/index.cjs'),
       contextIsolation: true,
       sandbox: true,
       nodeIntegration: false,

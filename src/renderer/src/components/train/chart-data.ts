@@ -61,6 +61,8 @@ export interface ChartGroup {
   /** Shown under the title: what the numbers mean. */
   note?: string
   logY?: boolean
+  /** Fixed y range, for bounded metrics (IoU in [0, 1]). */
+  yRange?: [number, number]
 }
 
 /** Line colours, picked for contrast on white and for colour-blind readers (Okabe–Ito based). */
@@ -89,11 +91,11 @@ export function chartGroups(tags: readonly string[]): ChartGroup[] {
     if (present.length) groups.push({ id: g.id, title: g.title, tags: present, note: g.note })
   }
   for (const t of tags) if (t.startsWith('loss/') && !used.has(t)) groups.push({ id: t, title: t.slice(5), tags: [t] })
-  const add = (id: string, title: string, list: string[], note?: string, logY = false): void => {
+  const add = (id: string, title: string, list: string[], note?: string, yRange?: [number, number]): void => {
     const present = list.filter((t) => have.has(t))
-    if (present.length) groups.push({ id, title, tags: present, note, logY })
+    if (present.length) groups.push({ id, title, tags: present, note, yRange })
   }
-  add('iou', 'Mask IoU', ['eval/mask_iou'], 'generated vs target masks of the sample stories (higher is better)')
+  add('iou', 'Mask IoU', ['eval/mask_iou'], 'generated vs target masks of the sample stories (higher is better)', [0, 1])
   add('lr', 'Learning rates', tags.filter((t) => t.startsWith('lr/')).sort(), 'Adam rates per network; halve every lrDecayEpoch epochs')
   add('speed', 'Iterations per second', ['speed/it_per_sec'])
   add('memory', 'Memory', ['mem/rss_mb', 'mem/tensor_mb'], 'process RSS and TF.js tensor memory, MB (live only)')
