@@ -36,6 +36,7 @@ export interface EvaluateRequest {
 
 const METRIC_NAMES: Record<EvalMetric, string> = { fid: 'FID', fsd: 'FSD', char: 'character accuracy', mask: 'mask IoU' }
 
+/** The evaluation worker and its jobs (one at a time): start, follow, cancel, wait. */
 export class EvaluationJobs {
   private worker: Worker | null = null
   private readonly jobs = new Map<string, EvaluationJob>()

@@ -49,6 +49,7 @@ function absolute(path: string | null | undefined): string | null | undefined {
   return resolve(path)
 }
 
+/** The `evaluation:*` and `classifier:*` channels. */
 export function evaluationHandlers(db: Db, jobs: EvaluationJobs): HandlerGroup<EvaluationChannels> {
   return {
     'evaluation:options': () => evaluationOptions(db, jobs),

@@ -111,6 +111,7 @@ function drawJitter(rng: Random): Jitter {
   return { flip: rng.next() < 0.5, dx: shift(), dy: shift() }
 }
 
+/** How `fitClassifier` trains. */
 export interface FitOptions {
   epochs: number
   batchSize?: number

@@ -17,6 +17,7 @@ import type { LabelledFrames } from './character-classifier'
 const MAX_TRAIN_FRAMES = 20_000
 const MAX_HELD_OUT_FRAMES = 5_000
 
+/** A dataset's classifier frames: label names, training frames and held-out frames. */
 export interface ClassifierData {
   labelNames: string[]
   train: LabelledFrames

@@ -11,6 +11,7 @@ import { buildClassifier, DEFAULT_ARCHITECTURE, fitClassifier, predictLabels, wr
 import { loadClassifierData } from './classifier-data'
 import { constantBaseline, LabelScoreAccumulator } from './label-scores'
 
+/** Epochs, seed, progress and cancel of a classifier training. */
 export interface ClassifierTrainingOptions {
   epochs?: number
   seed?: number

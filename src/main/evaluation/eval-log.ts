@@ -12,6 +12,7 @@ import type { EvaluationRecord } from '../../shared/contract'
 import { saveEvaluations } from '../db/repos/evaluation-repo'
 import { EventFileWriter } from '../training/tensorboard'
 
+/** Writes one run's evaluation scores to SQLite, metrics.jsonl and its `.eval` event file. */
 export class EvalLog {
   private tb: EventFileWriter | null = null
 

@@ -118,13 +118,14 @@ async function prepare(db: Db, spec: EvaluateSpec): Promise<Prepared> {
   if (spec.metrics.includes('mask')) checkMasks(config, stories, run.datasetName)
   const extractors: FeatureExtractor[] = []
   let classifier: LoadedClassifier | null = null
+  // Before the classifier is rebuilt: TF.js creates its weights on the active backend.
+  await initBackend('auto')
   try {
     if (spec.metrics.includes('fsd')) {
       extractors.push(await openFsdExtractor(need(spec.fsdModel, 'FSD'), { compat: spec.fsdCompat, frames: config.videoLen, side: config.imageSize }))
     }
     if (spec.metrics.includes('fid')) extractors.push(await openFidExtractor(need(spec.fidModel, 'FID'), config.imageSize))
     if (spec.metrics.includes('char')) classifier = loadClassifier(db, spec.workspace, run.datasetId, config)
-    await initBackend('auto')
   } catch (e) {
     await Promise.all(extractors.map((x) => x.close()))
     classifier?.model.dispose()

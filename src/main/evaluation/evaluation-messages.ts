@@ -29,11 +29,13 @@ export interface ClassifierSpec {
   seed?: number
 }
 
+/** Main thread → worker: start a job, or cancel the running one. */
 export type ToEvaluationWorker =
   | { type: 'evaluate'; seq: number; spec: EvaluateSpec }
   | { type: 'classifier'; seq: number; spec: ClassifierSpec }
   | { type: 'cancel'; seq: number; jobId: string }
 
+/** Worker → main thread: progress, scores of a checkpoint, a trained classifier, the end. */
 export type FromEvaluationWorker =
   | { type: 'progress'; seq: number; jobId: string; phase: string; done: number; total: number }
   | { type: 'results'; seq: number; jobId: string; records: EvaluationRecord[] }

@@ -10,6 +10,7 @@ export type ExtractorKind = 'fid' | 'fsd'
 /** Preprocessing settings: they change the features, so they key caches and name score variants. */
 export type ExtractorSettings = Record<string, string | number | boolean>
 
+/** A feature network with its preprocessing: 8-bit samples in, float32 feature rows out. */
 export interface FeatureExtractor {
   readonly kind: ExtractorKind
   /** Feature length D (2048 for InceptionV3 pool features, 512 for R(2+1)D-18). */

@@ -17,8 +17,9 @@ import { OnnxNetwork, type OnnxNetworkSpec } from './onnx-extractor'
 /** Spatial side of the default mode (the Kinetics training crop). */
 export const FSD_SIDE = 112
 
-/** torchvision's Kinetics-400 normalisation of the R(2+1)D weights, per RGB channel. */
+/** torchvision's Kinetics-400 mean of the R(2+1)D weights (per RGB channel, on [0, 1] input). */
 export const KINETICS_MEAN = [0.43216, 0.394666, 0.37645] as const
+/** torchvision's Kinetics-400 standard deviation (per RGB channel). */
 export const KINETICS_STD = [0.22803, 0.22145, 0.216989] as const
 
 /** Stories per network call. */

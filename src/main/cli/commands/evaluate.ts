@@ -69,6 +69,7 @@ function resultTable(records: EvaluationRecord[]): string {
   return formatTable(rows)
 }
 
+/** `cpcsv evaluate`: scores a run's checkpoints through the evaluation worker. */
 export const evaluateCommand: Command = {
   name: 'evaluate',
   summary: "score a run's checkpoints: FID, FSD, character accuracy, mask IoU",
@@ -112,6 +113,7 @@ export const evaluateCommand: Command = {
   }
 }
 
+/** `cpcsv classifier`: trains a dataset's character classifier. */
 export const classifierCommand: Command = {
   name: 'classifier',
   summary: "train a dataset's character classifier (used for character accuracy)",

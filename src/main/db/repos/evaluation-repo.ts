@@ -82,6 +82,7 @@ interface ClassifierRow {
   created_at: string
 }
 
+/** The classifier of a dataset, if one was trained. */
 export function getClassifier(db: Db, datasetId: number): ClassifierRecord | undefined {
   const r = db.prepare('SELECT * FROM classifiers WHERE dataset_id = ?').get(datasetId) as ClassifierRow | undefined
   if (!r) return undefined
@@ -122,6 +123,7 @@ export interface ReferenceStatsKey {
   contentHash: string
 }
 
+/** A cache entry of real statistics. */
 export interface ReferenceStatsRow {
   id: number
   samples: number
@@ -131,6 +133,7 @@ export interface ReferenceStatsRow {
   createdAt: string
 }
 
+/** The cache entry of a key, if any. */
 export function findReferenceStats(db: Db, k: ReferenceStatsKey): ReferenceStatsRow | undefined {
   return db
     .prepare(
@@ -140,6 +143,7 @@ export function findReferenceStats(db: Db, k: ReferenceStatsKey): ReferenceStats
     .get(k.datasetId, k.split, k.extractor, k.modelHash, k.settings, k.contentHash) as ReferenceStatsRow | undefined
 }
 
+/** Records (or replaces) the cache entry of a key. */
 export function saveReferenceStats(db: Db, k: ReferenceStatsKey, row: Omit<ReferenceStatsRow, 'id'>): void {
   db.prepare(
     `INSERT OR REPLACE INTO reference_stats
@@ -148,6 +152,7 @@ export function saveReferenceStats(db: Db, k: ReferenceStatsKey, row: Omit<Refer
   ).run(k.datasetId, k.split, k.extractor, k.modelHash, k.settings, k.contentHash, row.samples, row.dim, row.folder, row.createdAt)
 }
 
+/** Forgets a cache entry (its files were found missing or unreadable). */
 export function deleteReferenceStats(db: Db, id: number): void {
   db.prepare('DELETE FROM reference_stats WHERE id = ?').run(id)
 }
@@ -159,6 +164,7 @@ export interface EvaluationSettings {
   fsdCompat: boolean
 }
 
+/** The stored settings; unset paths are null, the FSD mode defaults to resize (not compat). */
 export function getEvaluationSettings(db: Db): EvaluationSettings {
   const rows = db.prepare('SELECT key, value FROM evaluation_settings').all() as { key: string; value: string }[]
   const map = new Map(rows.map((r) => [r.key, r.value]))
