@@ -1,7 +1,8 @@
 import { EventEmitter } from 'node:events'
-import { readFileSync } from 'node:fs'
+import { readFileSync, rmSync } from 'node:fs'
 import { join } from 'node:path'
 import { packageRoot } from '../paths'
+import { classifierFile } from '../evaluation/classifier-paths'
 import type { WorkbenchEvent } from '../../shared/contract'
 import type { Handlers } from './handler-types'
 import { labelingHandlers } from './labeling-service'
@@ -116,9 +117,12 @@ export class Workbench {
     'datasets:createDemo': ({ kind, stories, seed }) => this.imports.start({ kind: 'demo', demo: kind, stories, seed }),
     'datasets:delete': ({ id }) => {
       const hashes = datasetFrameHashes(this.db, id)
+      // Files kept beside the rows: the dataset's classifier and its cached real statistics.
+      const cacheFolders = this.db.prepare('SELECT folder FROM reference_stats WHERE dataset_id = ?').pluck().all(id) as string[]
       const deleted = this.db.transaction(() => deleteDataset(this.db, id))()
       if (!deleted) throw new UserError(`dataset ${id} not found`, 'not_found')
       this.frames.remove(unreferencedHashes(this.db, hashes))
+      for (const f of [...cacheFolders, classifierFile(id)]) rmSync(join(this.paths.root, f), { recursive: true, force: true })
       this.emit({ type: 'datasets:changed' })
       return { deleted }
     },

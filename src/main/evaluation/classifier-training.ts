@@ -4,6 +4,7 @@
  * `classifiers` row (one per dataset; retraining replaces both).
  */
 import { join } from 'node:path'
+import { classifierFile } from './classifier-paths'
 import type { Db } from '../db/database'
 import type { ClassifierInfo } from '../../shared/contract'
 import { saveClassifier } from '../db/repos/evaluation-repo'
@@ -25,7 +26,7 @@ export interface ClassifierTrainingOptions {
 export const DEFAULT_CLASSIFIER_EPOCHS = 30
 
 /** Relative path of a dataset's classifier file inside the workspace. */
-export const classifierFile = (datasetId: number): string => join('classifiers', `${datasetId}.ckpt`)
+export { classifierFile }
 
 /**
  * Trains, scores and stores the classifier of `datasetId`. Returns null when cancelled (nothing
