@@ -5,7 +5,7 @@ const ws = '/tmp/overfitws-' + process.argv[2]
 rmSync(ws, { recursive: true, force: true })
 const datasetId = (await runImport(ws, { kind: 'demo', demo: 'cartoon', stories: 8, seed: 1 })).datasetId
 const wb = new Workbench(ws)
-const overrides: Record<string, number> = process.argv[2] === 'small' ? { gfDim: 4, gfSegDim: 16, dfDim: 2 } : process.argv[2] === 'fast' ? { gfDim: 8, gfSegDim: 16, dfDim: 2, lrG: 0.001, lrD: 0.0002 } : {}
+const overrides: Record<string, number> = process.argv[2] === 'small' ? { gfDim: 4, gfSegDim: 16, dfDim: 2 } : process.argv[2] === 'fast' ? { gfDim: 8, gfSegDim: 16, dfDim: 2, lrG: 0.001, lrD: 0.0002 } : process.argv[2] === 'faster' ? { gfDim: 8, gfSegDim: 16, dfDim: 4, lrG: 0.002, lrD: 0.0001 } : {}
 wb.onEvent((e) => {
   if (e.type === 'training:progress') console.log('step', e.progress.step, 'gTotal', e.progress.losses.gTotal.toFixed(3), 'gImg', e.progress.losses.gImg.toFixed(3), 'gSeg', e.progress.losses.gSeg.toFixed(3), 'dImg', e.progress.losses.dImg.toFixed(3), 'it/s', e.progress.itPerSec.toFixed(2))
 })

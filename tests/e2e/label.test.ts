@@ -2,7 +2,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
 import { Workbench } from '../../src/main/api/workbench'
-import { dispatch } from '../../src/main/api/dispatch'
+import { callTyped } from '../helpers/api'
 import { rendererDir } from '../../src/main/paths'
 import { startServer, type RunningServer } from '../../src/main/server/serve'
 import { runImport } from '../../src/main/datasets/run-import'
@@ -28,11 +28,7 @@ let pororoId: number
 let story: StoryDetail
 const pageErrors: string[] = []
 
-async function call<C extends Channel>(channel: C, request: RequestOf<C>): Promise<ReplyOf<C>> {
-  const r = await dispatch(wb, channel, request, () => {})
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`)
-  return r.value as ReplyOf<C>
-}
+const call = <C extends Channel>(channel: C, request: RequestOf<C>): Promise<ReplyOf<C>> => callTyped(wb, channel, request)
 
 const frameOf = (position: number): { id: number; width: number; height: number } => story.clips[position].frames[0]
 

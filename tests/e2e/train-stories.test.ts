@@ -3,7 +3,7 @@ import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Download, Page } from 'playwright-core'
 import { Workbench } from '../../src/main/api/workbench'
-import { dispatch } from '../../src/main/api/dispatch'
+import { callTyped } from '../helpers/api'
 import { rendererDir } from '../../src/main/paths'
 import { startServer, type RunningServer } from '../../src/main/server/serve'
 import { runImport } from '../../src/main/datasets/run-import'
@@ -21,11 +21,7 @@ let runId: number
 let secondId: number
 const pageErrors: string[] = []
 
-async function call<C extends Channel>(channel: C, request: RequestOf<C>): Promise<ReplyOf<C>> {
-  const r = await dispatch(wb, channel, request, () => {})
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`)
-  return r.value as ReplyOf<C>
-}
+const call = <C extends Channel>(channel: C, request: RequestOf<C>): Promise<ReplyOf<C>> => callTyped(wb, channel, request)
 
 const testid = (id: string) => page.getByTestId(id)
 const points = async (chart: string): Promise<number> => Number(await testid(chart).getAttribute('data-points'))

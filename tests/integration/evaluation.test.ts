@@ -11,7 +11,7 @@ import { existsSync, readdirSync, readFileSync, writeFileSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Workbench } from '../../src/main/api/workbench'
-import { dispatch } from '../../src/main/api/dispatch'
+import { callApi } from '../helpers/api'
 import { runImport } from '../../src/main/datasets/run-import'
 import { listEvaluations } from '../../src/main/db/repos/evaluation-repo'
 import { fidInput, FID_SIDE } from '../../src/main/evaluation/fid'
@@ -36,11 +36,7 @@ function cpcsv(...args: string[]) {
   return { code: r.status, out: r.stdout, err: r.stderr }
 }
 
-async function call<T>(channel: Channel, req: unknown): Promise<T> {
-  const r = await dispatch(wb, channel, req, () => {})
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`)
-  return r.value as T
-}
+const call = <T>(channel: Channel, req: unknown): Promise<T> => callApi<T>(wb, channel, req)
 
 /** Everything an evaluation may leave behind, to check that a refused one left nothing. */
 function written() {

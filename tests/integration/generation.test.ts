@@ -1,7 +1,7 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Workbench } from '../../src/main/api/workbench'
-import { dispatch } from '../../src/main/api/dispatch'
+import { callApi } from '../helpers/api'
 import { runImport } from '../../src/main/datasets/run-import'
 import { decodePngRgba } from '../../src/main/datasets/png'
 import type { Channel, GenerationResult, TextEncoding } from '../../src/shared/contract'
@@ -13,11 +13,7 @@ let cleanup: () => void
 let datasetId: number
 let run: RunSummary
 
-async function call<T>(channel: Channel, req: unknown): Promise<T> {
-  const r = await dispatch(wb, channel, req, () => {})
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`)
-  return r.value as T
-}
+const call = <T>(channel: Channel, req: unknown): Promise<T> => callApi<T>(wb, channel, req)
 
 const pngOf = (dataUrl: string): Uint8Array => {
   expect(dataUrl.startsWith('data:image/png;base64,')).toBe(true)

@@ -1,6 +1,7 @@
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Workbench } from '../../src/main/api/workbench'
+import { callApi } from '../helpers/api'
 import { dispatch } from '../../src/main/api/dispatch'
 import { runImport } from '../../src/main/datasets/run-import'
 import { rleDecode, rleEncode } from '../../src/shared/rle'
@@ -13,11 +14,7 @@ let cleanup: () => void
 let datasetId: number
 let story: StoryDetail
 
-async function call<T>(channel: Channel, req: unknown): Promise<T> {
-  const r = await dispatch(wb, channel, req, () => {})
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`)
-  return r.value as T
-}
+const call = <T>(channel: Channel, req: unknown): Promise<T> => callApi<T>(wb, channel, req)
 
 beforeAll(async () => {
   const t = tempDir()

@@ -2,7 +2,7 @@ import { existsSync, readFileSync, readdirSync, truncateSync, statSync } from 'n
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { Workbench } from '../../src/main/api/workbench'
-import { dispatch } from '../../src/main/api/dispatch'
+import { callApi } from '../helpers/api'
 import { runImport } from '../../src/main/datasets/run-import'
 import { readCheckpoint } from '../../src/main/training/checkpoint'
 import { readEventFile } from '../../src/main/training/tensorboard-reader'
@@ -17,11 +17,7 @@ let datasetId: number
 /** Still smaller than `tiny` (tests may use smaller sizes; benchmarks use the presets). */
 const SMALL = { gfDim: 4, gfSegDim: 16, dfDim: 2 }
 
-async function call<T>(channel: Channel, req: unknown): Promise<T> {
-  const r = await dispatch(wb, channel, req, () => {})
-  if (!r.ok) throw new Error(`${r.error.code}: ${r.error.message}`)
-  return r.value as T
-}
+const call = <T>(channel: Channel, req: unknown): Promise<T> => callApi<T>(wb, channel, req)
 
 const start = (extra: Record<string, unknown> = {}) =>
   call<RunSummary>('training:start', {
