@@ -5,7 +5,7 @@ import { Workbench } from '../../src/main/api/workbench'
 import { rendererDir } from '../../src/main/paths'
 import { startServer, type RunningServer } from '../../src/main/server/serve'
 import { runImport } from '../../src/main/datasets/run-import'
-import { ensureBuilt, launch, shot } from '../helpers/browser'
+import { closeAll, ensureBuilt, openPage, shot } from '../helpers/browser'
 import { PORORO_MINI, tempDir } from '../helpers/paths'
 
 let browser: Browser
@@ -23,16 +23,9 @@ beforeAll(async () => {
   await runImport(ws, { kind: 'demo', demo: 'cartoon', stories: 40, seed: 1 })
   wb = new Workbench(ws)
   server = await startServer(wb, { staticDir: rendererDir(), log: () => {} })
-  browser = await launch()
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  page.on('pageerror', (e) => pageErrors.push(e.message))
+  ;({ browser, page } = await openPage({ width: 1280, height: 800 }, pageErrors))
 })
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-  await wb?.close()
-  cleanup?.()
-})
+afterAll(() => closeAll({ browser, server, wb, cleanup }))
 
 describe('Datasets view in Chromium against serve mode', () => {
   it('opens the app with the demo dataset listed', async () => {

@@ -11,7 +11,7 @@ import { Workbench } from '../../src/main/api/workbench'
 import { rendererDir } from '../../src/main/paths'
 import { startServer, type RunningServer } from '../../src/main/server/serve'
 import { runImport } from '../../src/main/datasets/run-import'
-import { ensureBuilt, launch, shot } from '../helpers/browser'
+import { closeAll, ensureBuilt, openPage, shot } from '../helpers/browser'
 import { tempDir } from '../helpers/paths'
 
 const FSD_MODEL = join(resolve(__dirname, '../../../shared/fixtures/fsd'), 'r2p1d18_w4_seed0.onnx')
@@ -35,16 +35,9 @@ beforeAll(async () => {
   })
   expect((await wb.training.wait(run.id)).status).toBe('finished')
   server = await startServer(wb, { staticDir: rendererDir(), log: () => {} })
-  browser = await launch()
-  page = await browser.newPage({ viewport: { width: 1280, height: 900 } })
-  page.on('pageerror', (e) => pageErrors.push(e.message))
+  ;({ browser, page } = await openPage({ width: 1280, height: 900 }, pageErrors))
 })
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-  await wb?.close()
-  cleanup?.()
-})
+afterAll(() => closeAll({ browser, server, wb, cleanup }))
 
 describe('Evaluate view in Chromium against serve mode', () => {
   it('shows which network files are set, found or missing, and the reference rows', async () => {

@@ -15,7 +15,7 @@ import { snapBrushCenter } from '../../src/renderer/src/editor/tools/brush'
 import { fillPolygon } from '../../src/renderer/src/editor/tools/polygon'
 import { fillRectangle } from '../../src/renderer/src/editor/tools/rectangle'
 import { floodFill } from '../../src/renderer/src/editor/tools/flood-fill'
-import { ensureBuilt, launch, shot } from '../helpers/browser'
+import { closeAll, ensureBuilt, openPage, shot } from '../helpers/browser'
 import { PORORO_MINI, tempDir } from '../helpers/paths'
 
 let browser: Browser
@@ -113,16 +113,9 @@ beforeAll(async () => {
   wb = new Workbench(ws)
   server = await startServer(wb, { staticDir: rendererDir(), log: () => {} })
   story = await call('stories:get', { id: (await call('stories:list', { datasetId, offset: 0, limit: 1 })).stories[0].id })
-  browser = await launch()
-  page = await browser.newPage({ viewport: { width: 1280, height: 800 } })
-  page.on('pageerror', (e) => pageErrors.push(e.message))
+  ;({ browser, page } = await openPage({ width: 1280, height: 800 }, pageErrors))
 })
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-  await wb?.close()
-  cleanup?.()
-})
+afterAll(() => closeAll({ browser, server, wb, cleanup }))
 
 describe('Label view in Chromium against serve mode', () => {
   it('opens the first story with its strip, layers and canvas', async () => {

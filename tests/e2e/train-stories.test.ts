@@ -8,7 +8,7 @@ import { rendererDir } from '../../src/main/paths'
 import { startServer, type RunningServer } from '../../src/main/server/serve'
 import { runImport } from '../../src/main/datasets/run-import'
 import type { Channel, ReplyOf, RequestOf } from '../../src/shared/contract'
-import { ensureBuilt, launch, shot } from '../helpers/browser'
+import { closeAll, ensureBuilt, openPage, shot } from '../helpers/browser'
 import { tempDir } from '../helpers/paths'
 
 let browser: Browser
@@ -45,16 +45,9 @@ beforeAll(async () => {
   datasetId = (await runImport(ws, { kind: 'demo', demo: 'cartoon', stories: 16, seed: 2 })).datasetId
   wb = new Workbench(ws)
   server = await startServer(wb, { staticDir: rendererDir(), log: () => {} })
-  browser = await launch()
-  page = await browser.newPage({ viewport: { width: 1360, height: 900 } })
-  page.on('pageerror', (e) => pageErrors.push(e.message))
+  ;({ browser, page } = await openPage({ width: 1360, height: 900 }, pageErrors))
 })
-afterAll(async () => {
-  await browser?.close()
-  await server?.close()
-  await wb?.close()
-  cleanup?.()
-})
+afterAll(() => closeAll({ browser, server, wb, cleanup }))
 
 describe('Train and Stories views in Chromium against serve mode', () => {
   it('checks hyperparameters as they are typed, and the API refuses what does not fit', async () => {

@@ -31,3 +31,19 @@ export async function shot(page: Page, name: string): Promise<void> {
   mkdirSync(ARTIFACTS, { recursive: true })
   await page.screenshot({ path: join(ARTIFACTS, `${name}.png`), fullPage: true })
 }
+
+/** A new page in a fresh Chromium, collecting uncaught page errors into `errors`. */
+export async function openPage(viewport: { width: number; height: number }, errors: string[]): Promise<{ browser: Browser; page: Page }> {
+  const browser = await launch()
+  const page = await browser.newPage({ viewport })
+  page.on('pageerror', (e) => errors.push(e.message))
+  return { browser, page }
+}
+
+/** Closes what an e2e file opened, in reverse order; each part may be missing after a failed setup. */
+export async function closeAll(parts: { browser?: Browser; server?: { close(): Promise<void> }; wb?: { close(): Promise<void> }; cleanup?: () => void }): Promise<void> {
+  await parts.browser?.close()
+  await parts.server?.close()
+  await parts.wb?.close()
+  parts.cleanup?.()
+}
