@@ -1,35 +1,24 @@
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Workbench } from '../../src/main/api/workbench'
-import { callApi } from '../helpers/api'
+import type { Workbench } from '../../src/main/api/workbench'
+import { callApi, demoWorkbench } from '../helpers/api'
 import { dispatch } from '../../src/main/api/dispatch'
-import { runImport } from '../../src/main/datasets/run-import'
 import { rleDecode, rleEncode } from '../../src/shared/rle'
 import type { Channel } from '../../src/shared/contract'
 import type { FrameDetail, StoryDetail } from '../../src/shared/domain'
-import { tempDir } from '../helpers/paths'
 
 let wb: Workbench
-let cleanup: () => void
+let cleanup: () => Promise<void>
 let datasetId: number
 let story: StoryDetail
 
 const call = <T>(channel: Channel, req: unknown): Promise<T> => callApi<T>(wb, channel, req)
 
 beforeAll(async () => {
-  const t = tempDir()
-  cleanup = t.cleanup
-  const ws = join(t.dir, 'ws')
-  const r = await runImport(ws, { kind: 'demo', demo: 'cartoon', stories: 8, seed: 3 })
-  datasetId = r.datasetId
-  wb = new Workbench(ws)
+  ;({ wb, datasetId, cleanup } = await demoWorkbench(8, 3))
   const page = await call<{ stories: { id: number }[] }>('stories:list', { datasetId })
   story = await call<StoryDetail>('stories:get', { id: page.stories[0].id })
 })
-afterAll(async () => {
-  await wb.close()
-  cleanup()
-})
+afterAll(() => cleanup())
 
 describe('labeling API', () => {
   it('starts from unlabeled frames: ground truth is kept apart from hand labels', async () => {

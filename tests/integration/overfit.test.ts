@@ -1,25 +1,16 @@
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Workbench } from '../../src/main/api/workbench'
-import { runImport } from '../../src/main/datasets/run-import'
+import type { Workbench } from '../../src/main/api/workbench'
 import { runMetrics } from '../../src/main/db/repos/run-repo'
-import { tempDir } from '../helpers/paths'
+import { demoWorkbench } from '../helpers/api'
 
 let wb: Workbench
-let cleanup: () => void
+let cleanup: () => Promise<void>
 let datasetId: number
 
 beforeAll(async () => {
-  const t = tempDir()
-  cleanup = t.cleanup
-  const ws = join(t.dir, 'ws')
-  datasetId = (await runImport(ws, { kind: 'demo', demo: 'cartoon', stories: 8, seed: 1 })).datasetId
-  wb = new Workbench(ws)
+  ;({ wb, datasetId, cleanup } = await demoWorkbench(8, 1))
 })
-afterAll(async () => {
-  await wb.close()
-  cleanup()
-})
+afterAll(() => cleanup())
 
 const mean = (xs: number[]): number => xs.reduce((a, b) => a + b, 0) / xs.length
 

@@ -1,17 +1,15 @@
 import { existsSync, readFileSync, readdirSync, truncateSync, statSync } from 'node:fs'
 import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { Workbench } from '../../src/main/api/workbench'
-import { callApi } from '../helpers/api'
-import { runImport } from '../../src/main/datasets/run-import'
+import type { Workbench } from '../../src/main/api/workbench'
+import { callApi, demoWorkbench } from '../helpers/api'
 import { readCheckpoint } from '../../src/main/training/checkpoint'
 import { readEventFile } from '../../src/main/training/tensorboard-reader'
 import type { Channel } from '../../src/shared/contract'
 import type { RunSummary } from '../../src/shared/domain'
-import { tempDir } from '../helpers/paths'
 
 let wb: Workbench
-let cleanup: () => void
+let cleanup: () => Promise<void>
 let datasetId: number
 
 /** Still smaller than `tiny` (tests may use smaller sizes; benchmarks use the presets). */
@@ -31,16 +29,9 @@ const lastCheckpoint = (run: RunSummary) => {
 }
 
 beforeAll(async () => {
-  const t = tempDir()
-  cleanup = t.cleanup
-  const ws = join(t.dir, 'ws')
-  datasetId = (await runImport(ws, { kind: 'demo', demo: 'cartoon', stories: 8, seed: 4 })).datasetId
-  wb = new Workbench(ws)
+  ;({ wb, datasetId, cleanup } = await demoWorkbench(8, 4))
 })
-afterAll(async () => {
-  await wb.close()
-  cleanup()
-})
+afterAll(() => cleanup())
 
 describe('training runs', () => {
   let full: RunSummary

@@ -6,8 +6,7 @@ import { UserError } from '../../shared/result'
 import { hashSeed } from '../datasets/demo/random'
 import { initBackend, type BackendName } from './engine/backend'
 import { loadDatasetIndex, type DatasetIndex } from './data/dataset-index'
-import { FrameSource } from './data/frame-source'
-import { BatchSampler, type BatchArrays } from './data/batch-sampler'
+import { stepsPerEpoch, type BatchArrays } from './data/batch-sampler'
 import { Prefetcher } from './data/prefetcher'
 import { applyLearningRates, createCpcsv, createOptimisers, disposeCpcsv, loadOptimisers, loadWeights, serialiseOptimisers, serialiseWeights, type CpcsvModels, type CpcsvOptimisers } from './model/cpcsv'
 import { disposeBatch, disposeStepNoise, sampleStepNoise, type CpcsvBatch } from './model/batch'
@@ -58,7 +57,8 @@ export class Trainer {
   private log!: RunLog
   private models!: CpcsvModels
   private optimisers!: CpcsvOptimisers
-  private sampler!: BatchSampler
+  /** Batches are built in the data worker; this thread only needs the epoch arithmetic. */
+  private stepsPerEpoch = 1
   private prefetcher: Prefetcher | null = null
   private index!: DatasetIndex
   step = 0
@@ -81,7 +81,7 @@ export class Trainer {
     try {
       this.index = loadDatasetIndex(this.db, spec.datasetId, spec.split, spec.maskPolicy)
       checkDatasetFits(this.index, spec)
-      this.sampler = new BatchSampler(this.index, new FrameSource(this.db, paths.frames, spec.config.imageSize), spec.config, spec.seed)
+      this.stepsPerEpoch = stepsPerEpoch(this.index.stories.length, spec.config.storyBatch)
       this.log = new RunLog(this.db, spec)
       this.models = createCpcsv(spec.config, { seed: spec.seed })
       this.optimisers = createOptimisers(this.models, spec.config, 0)
@@ -89,7 +89,7 @@ export class Trainer {
       this.prefetcher = new Prefetcher({
         workspace: spec.workspace, datasetId: spec.datasetId, split: spec.split, maskPolicy: spec.maskPolicy, shape: spec.config, seed: spec.seed
       })
-      this.log.writeConfig({ backend: backend.name, backendReason: backend.reason, stepsPerEpoch: this.sampler.stepsPerEpoch })
+      this.log.writeConfig({ backend: backend.name, backendReason: backend.reason, stepsPerEpoch: this.stepsPerEpoch })
       this.log.started(backend.name, this.index.maskCoverage)
       this.emit({ type: 'started', seq: 0, runId: spec.runId, backend: backend.name, step: this.step, maskCoverage: this.index.maskCoverage })
       const status = await this.loop()
@@ -106,6 +106,10 @@ export class Trainer {
       }
       this.db.close()
     }
+  }
+
+  private epochOf(step: number): number {
+    return Math.floor(step / this.stepsPerEpoch)
   }
 
   private resume(file: string): void {
@@ -125,7 +129,7 @@ export class Trainer {
     const sums: Record<string, number> = {}
     while (this.step < spec.totalSteps) {
       if (this.stopRequested) break
-      const e = this.sampler.epochOf(this.step)
+      const e = this.epochOf(this.step)
       if (e !== epoch) {
         epoch = e
         applyLearningRates(this.optimisers, spec.config, epoch)
@@ -146,7 +150,7 @@ export class Trainer {
       // Let the stop message (and anything else queued) in between steps.
       await new Promise((r) => setImmediate(r))
     }
-    if (this.lastCheckpoint !== this.step) this.checkpoint(this.sampler.epochOf(Math.max(0, this.step - 1)))
+    if (this.lastCheckpoint !== this.step) this.checkpoint(this.epochOf(Math.max(0, this.step - 1)))
     return this.step >= spec.totalSteps ? 'finished' : 'stopped'
   }
 

@@ -31,6 +31,11 @@ export interface BatchArrays {
   imageStoryIds: number[]
 }
 
+/** Steps in one epoch (one pass over `stories` stories, `batch` per step; at least 1). */
+export function stepsPerEpoch(stories: number, batch: number): number {
+  return Math.max(1, Math.floor(stories / batch))
+}
+
 function permutation(n: number, rng: Random): number[] {
   const p = Array.from({ length: n }, (_, i) => i)
   for (let i = n - 1; i > 0; i--) {
@@ -58,8 +63,8 @@ export class BatchSampler {
     private readonly seed: number
   ) {
     const n = index.stories.length
-    this.stepsPerEpoch = Math.max(1, Math.floor(n / shape.storyBatch))
-    this.imageStepsPerEpoch = Math.max(1, Math.floor(n / shape.imageBatch))
+    this.stepsPerEpoch = stepsPerEpoch(n, shape.storyBatch)
+    this.imageStepsPerEpoch = stepsPerEpoch(n, shape.imageBatch)
     this.clevrLabels = index.format === 'clevr' || index.format === 'demo-clevr'
   }
 
