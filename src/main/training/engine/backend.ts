@@ -12,6 +12,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { UserError } from '../../../shared/result'
 import { registerCpuKernels } from './cpu-kernels'
+import { registerThreadedWasm, wantedWasmThreads, wasmThreads } from './wasm-threads'
 
 /** A backend the workbench can train on. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu'
@@ -110,13 +111,17 @@ async function loadWasm(): Promise<Attempt> {
       wasm.setWasmPaths(folder + path.sep)
       const { registerWasmKernels } = await import('./wasm-kernels')
       registerWasmKernels()
+      registerThreadedWasm(wantedWasmThreads())
       wasmPrepared = true
     }
   } catch (error) {
     return { ok: false, reason: describeImportError(WASM_PACKAGE, error) }
   }
   const simd = (await tf.env().getAsync('WASM_HAS_SIMD_SUPPORT')) === true
-  return { ok: true, reason: `WebAssembly (XNNPACK${simd ? ', SIMD' : ', no SIMD'}, single-threaded in Node)` }
+  // Before the backend starts the count is the one asked for; afterwards the one it got.
+  const threads = wasmThreads() ?? wantedWasmThreads()
+  const threading = threads > 1 ? `${threads} threads` : 'one thread'
+  return { ok: true, reason: `WebAssembly (XNNPACK${simd ? ', SIMD' : ', no SIMD'}, ${threading})` }
 }
 
 /** Loads what `name` needs without switching to it. */
@@ -145,7 +150,8 @@ async function activate(name: BackendName): Promise<Attempt> {
     return { ok: false, reason: `${loaded.reason}, but it failed to initialise (see the log)` }
   }
   await tf.ready()
-  return loaded
+  // wasm's description names the thread count it actually got, known only now.
+  return name === 'wasm' ? loadWasm() : loaded
 }
 
 function isBackendName(value: string): value is BackendName {
