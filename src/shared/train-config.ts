@@ -68,7 +68,7 @@ export interface TrainConfig {
   ratio: number
   /** SEGMENT_LEARNING: build the figure-ground branch, its fusion and D_SEG. */
   segmentLearning: boolean
-  /** USE_SEQ_CONSISTENCY: order-consistency VideoEncoder on D_STY (not implemented yet). */
+  /** USE_SEQ_CONSISTENCY: the order-consistency VideoEncoder on D_STY (reference 3.7, 4.1-4.2). */
   useSeqConsistency: boolean
   /**
    * B1: upstream tiles the story code along the batch axis, so frame b*T+t receives story
@@ -188,8 +188,8 @@ function checkArchitecture(c: TrainConfig, problems: string[]): void {
   if (isPositiveInt(c.gistKernel) && c.gistKernel % 2 !== 1) {
     problems.push('gistKernel must be odd (the 1-D filter is centred)')
   }
-  if (c.useSeqConsistency) {
-    problems.push('useSeqConsistency (the order-consistency VideoEncoder) is not implemented')
+  if (c.useSeqConsistency && isPositiveInt(c.videoLen) && c.videoLen < 2) {
+    problems.push('useSeqConsistency needs videoLen of at least 2: a one-frame story has no order to break')
   }
 }
 

@@ -55,6 +55,8 @@ export interface GeneratorNoise {
 export interface StepNoise {
   g1: GeneratorNoise
   g2: GeneratorNoise
+  /** Seed of the order-consistency shuffle (video-encoder.ts `orderShuffle`). */
+  orderSeed: number
 }
 
 /** Draws N(0, 1) path noise for `rows` samples over `steps` GRU steps. */
@@ -80,7 +82,8 @@ export function sampleGeneratorNoise(config: TrainConfig, seed?: number, stories
 /** Noise of one training step (deterministic when seeded). */
 export function sampleStepNoise(config: TrainConfig, seed?: number): StepNoise {
   const s = (k: number): number | undefined => (seed === undefined ? undefined : (seed * 2 + k) % 2147483647)
-  return { g1: sampleGeneratorNoise(config, s(0)), g2: sampleGeneratorNoise(config, s(1)) }
+  const orderSeed = seed === undefined ? Math.floor(Math.random() * 2 ** 31) : Math.imul(seed, 0x9e3779b1) >>> 0
+  return { g1: sampleGeneratorNoise(config, s(0)), g2: sampleGeneratorNoise(config, s(1)), orderSeed }
 }
 
 /** Frees the three tensors of one path's noise. */

@@ -303,7 +303,7 @@ export async function checkReference(dir: string, opts: CheckOptions = {}): Prom
       const lossRows = Object.entries(manifest.losses).map(([k, ref]) => {
         const field = LOSS_FIELDS[k]
         if (!field) problems.push(`loss ${k}: unknown`)
-        return compareArrays(k, [field ? losses[field] : NaN], [ref], tol)
+        return compareArrays(k, [field ? (losses[field] ?? NaN) : NaN], [ref], tol)
       })
       const { gradients, weights } = compareTables(models, dir, manifest, step, tol, problems)
       const all = [...activations, ...lossRows, ...gradients, ...weights]

@@ -16,6 +16,7 @@ import { conv3x3, conv4x4Down, convKernel } from './layers'
 import { INIT_ZERO, ParamStore, type ModelName, type ParamStoreOptions } from './params'
 import { SpectralNormKernel } from './spectral-norm'
 import type { RunContext } from './tracer'
+import { VideoEncoder } from './video-encoder'
 
 const SLOPE = 0.2
 
@@ -129,6 +130,11 @@ export abstract class Discriminator {
     })
   }
 
+  /** Order-consistency logits (B,) of stories, or null without a VideoEncoder (all but D_STY). */
+  orderLogits(_stories: tf.Tensor5D, _ctx: RunContext): tf.Tensor1D | null {
+    return null
+  }
+
   /** Trainable variables (Adam's list). */
   variables(): tf.Variable[] {
     return this.store.trainableVariables()
@@ -167,10 +173,25 @@ export class FrameDiscriminator extends Discriminator {
   }
 }
 
-/** D_STY (upstream STAGE1_D_STY_V2): frames encoded one by one, features averaged over T. */
+/**
+ * D_STY (upstream STAGE1_D_STY_V2): frames encoded one by one, features averaged over T; with
+ * `useSeqConsistency` it also owns the order-consistency VideoEncoder (trained with D_STY).
+ */
 export class StoryDiscriminator extends Discriminator {
+  readonly order: VideoEncoder | null
+
   constructor(config: TrainConfig, options: ParamStoreOptions) {
     super('D_sty', config, options, 3, true, false)
+    const bn: BatchNormOptions = { momentum: config.bnMomentum, eps: config.bnEps }
+    this.order = config.useSeqConsistency ? new VideoEncoder(this.store, bn) : null
+  }
+
+  override orderLogits(stories: tf.Tensor5D, ctx: RunContext): tf.Tensor1D | null {
+    return this.order ? this.order.apply(stories, ctx) : null
+  }
+
+  override spectralKernels(): SpectralNormKernel[] {
+    return [...super.spectralKernels(), ...(this.order?.spectralKernels() ?? [])]
   }
 
   /**

@@ -6,6 +6,8 @@
  * MultiLabelSoftMargin(class head on REAL features, labels) for D_IMG and D_SEG.
  * Generator, per discriminator: BCE(D(G(.), c), 1) plus MultiLabelSoftMargin(class head on FAKE
  * features, labels) for D_IMG and D_SEG. Conditions reach D as constants (detached upstream).
+ * Order consistency (D_STY with a VideoEncoder): L_D adds ratio * BCEWithLogits(VE(shuffled real
+ * stories), shuffled?) and the generator adds ratio * MSE(VE(fake), VE(real)), VE(real) a constant.
  *
  * Per-frame weights (figure-ground masks): frames without a hand-labelled mask must contribute
  * no mask loss. With weights w (N,) every per-frame term t_i of a mask loss becomes the weighted
@@ -19,6 +21,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { Discriminator } from './discriminators'
 import type { RunContext } from './tracer'
+import { bceWithLogits } from './video-encoder'
 
 /** PyTorch clamps log terms of BCELoss at -100. */
 const LOG_CLAMP = -100
@@ -64,6 +67,15 @@ export interface DiscriminatorLoss {
   fake: tf.Scalar
   /** Class-head loss on real features; 0 for D_STY. */
   classification: tf.Scalar
+  /** Order-consistency BCE (unweighted); 0 without a VideoEncoder. */
+  consistency: tf.Scalar
+}
+
+/** The shuffled real stories of an order-consistency term, their labels, and its weight. */
+export interface OrderInput {
+  input: tf.Tensor5D
+  labels: tf.Tensor1D
+  ratio: number
 }
 
 /** Inputs of one discriminator loss. Images NHWC in [-1, 1] (stories (B, T, 64, 64, 3)). */
@@ -76,6 +88,8 @@ export interface DiscriminatorLossInput {
   labels: tf.Tensor2D | null
   /** (N,) per-frame weights (D_SEG), or null. */
   weight: tf.Tensor1D | null
+  /** Order-consistency input (D_STY with a VideoEncoder), or null / absent. */
+  order?: OrderInput | null
 }
 
 function sliceRows<T extends tf.Tensor>(x: T, start: number, count: number): T {
@@ -105,7 +119,13 @@ export function discriminatorLoss(d: Discriminator, input: DiscriminatorLossInpu
       classification = multiLabelSoftMarginLoss(classLogits, labels, weight)
       total = tf.add(total, classification)
     }
-    return { total, real, wrong, fake, classification }
+    let consistency = tf.scalar(0)
+    const orderLogits = input.order ? d.orderLogits(input.order.input, ctx) : null
+    if (orderLogits && input.order) {
+      consistency = bceWithLogits(orderLogits, input.order.labels)
+      total = tf.add(total, tf.mul(consistency, input.order.ratio))
+    }
+    return { total, real, wrong, fake, classification, consistency }
   })
 }
 
@@ -115,12 +135,20 @@ export interface GeneratorLoss {
   total: tf.Scalar
   adversarial: tf.Scalar
   classification: tf.Scalar
+  /** MSE between VideoEncoder logits of fake and real stories (unweighted); 0 without one. */
+  consistency: tf.Scalar
+}
+
+/** Real stories for the generator's order-consistency term, and its weight. */
+export interface OrderMatch {
+  real: tf.Tensor5D
+  ratio: number
 }
 
 /** The generator's loss against one discriminator (fake features, condition, class head). */
 export function generatorLoss(
   d: Discriminator, fake: tf.Tensor, cond: tf.Tensor2D, labels: tf.Tensor2D | null,
-  weight: tf.Tensor1D | null, ctx: RunContext
+  weight: tf.Tensor1D | null, ctx: RunContext, order: OrderMatch | null = null
 ): GeneratorLoss {
   return tf.tidy(() => {
     const fakeF = d.features(fake, ctx)
@@ -132,6 +160,14 @@ export function generatorLoss(
       classification = multiLabelSoftMarginLoss(classLogits, labels, weight)
       total = tf.add(total, classification)
     }
-    return { total, adversarial, classification }
+    let consistency = tf.scalar(0)
+    // Real first, then fake: upstream's call order (BatchNorm and spectral-norm state).
+    const realOrder = order ? d.orderLogits(order.real, ctx) : null
+    if (realOrder && order) {
+      const fakeOrder = d.orderLogits(fake as tf.Tensor5D, ctx) as tf.Tensor1D
+      consistency = tf.mean(tf.squaredDifference(fakeOrder, realOrder)) as tf.Scalar
+      total = tf.add(total, tf.mul(consistency, order.ratio))
+    }
+    return { total, adversarial, classification, consistency }
   })
 }

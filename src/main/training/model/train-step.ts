@@ -4,6 +4,8 @@
  * 2. D_SEG, D_IMG and D_STY each take one Adam step on their loss (fakes and conditions fixed);
  * 3. G runs again (noise `g2`) and takes one Adam step on
  *    L_G = L_im + klCoeff*KL_im + ratio*(segmentRatio*L_seg + imageRatio*L_st + klCoeff*KL_st).
+ * With useSeqConsistency, D_STY's loss adds its VideoEncoder's BCE on shuffled real stories
+ * (shuffle drawn from the step's `orderSeed`) and L_st adds the VideoEncoder feature match.
  * Every call is in training mode, so BatchNorm running statistics and spectral-norm u / v move
  * with each call in upstream's order (G: story path then image path; D: as losses.ts).
  * Unlike upstream, the G phase differentiates only G (upstream also computes D gradients there
@@ -15,10 +17,11 @@ import type { Adam } from './adam'
 import { type CpcsvBatch, type GeneratorNoise, type StepNoise, imageCondition, storyCondition } from './batch'
 import type { Discriminator } from './discriminators'
 import type { GeneratorOutput } from './generator'
-import { type DiscriminatorLoss, discriminatorLoss, generatorLoss } from './losses'
+import { type DiscriminatorLoss, type OrderInput, discriminatorLoss, generatorLoss } from './losses'
 import type { ModelName } from './params'
 import { klLoss } from './story-encoder'
 import { type RunContext, type Tracer, tidyObject } from './tracer'
+import { orderShuffle, shuffleStories } from './video-encoder'
 
 /** Loss values of one step (upstream's names in parentheses). */
 export interface StepLosses {
@@ -32,6 +35,8 @@ export interface StepLosses {
   dStyReal: number
   dStyFake: number
   dStyWrong: number
+  /** D_STY's order-consistency BCE (consistency_loss_val, weighted by consistencyRatio in dSty); only when on. */
+  dStyOrder?: number
   /** errG_total. */
   gTotal: number
   /** im_errG: adversarial + class loss against D_IMG. */
@@ -42,6 +47,8 @@ export interface StepLosses {
   gSeg: number
   klImg: number
   klSty: number
+  /** The generator's order-consistency MSE (weighted by consistencyRatio in gSty); only when on. */
+  gStyOrder?: number
 }
 
 /** Hooks for checks and tests; normal training passes none. */
@@ -95,7 +102,7 @@ function scalars(values: tf.Scalar[]): number[] {
   return out
 }
 
-/** One discriminator's update; returns its loss terms [total, real, wrong, fake]. */
+/** One discriminator's update; returns its loss terms [total, real, wrong, fake, consistency]. */
 function updateDiscriminator(
   d: Discriminator, optimiser: Adam, lossOf: (ctx: RunContext) => DiscriminatorLoss,
   ctx: RunContext, onGradients?: TrainStepOptions['onGradients']
@@ -103,7 +110,7 @@ function updateDiscriminator(
   let terms: tf.Scalar[] = []
   const { value, grads } = tf.variableGrads(() => {
     const loss = lossOf(ctx)
-    terms = [loss.real, loss.wrong, loss.fake].map((t) => tf.keep(t.clone()))
+    terms = [loss.real, loss.wrong, loss.fake, loss.consistency].map((t) => tf.keep(t.clone()))
     return loss.total
   }, d.variables())
   onGradients?.(d.model, grads)
@@ -113,10 +120,18 @@ function updateDiscriminator(
   return out
 }
 
+/** D_STY's shuffled real stories and labels when order consistency is on (caller disposes). */
+function orderInput(models: CpcsvModels, batch: CpcsvBatch, seed: number): OrderInput | null {
+  if (!models.config.useSeqConsistency) return null
+  const [stories, frames] = batch.storyImages.shape
+  const shuffled = shuffleStories(batch.storyImages, orderShuffle(stories, frames, seed))
+  return { ...shuffled, ratio: models.config.consistencyRatio }
+}
+
 /** Phase 2: D_SEG, D_IMG, D_STY updates. Returns the D entries of StepLosses. */
 function discriminatorPhase(
   models: CpcsvModels, optimisers: CpcsvOptimisers, batch: CpcsvBatch, fakes: FakeSamples,
-  withMasks: boolean, options: TrainStepOptions
+  withMasks: boolean, orderSeed: number, options: TrainStepOptions
 ): Partial<StepLosses> {
   const ctx: RunContext = { training: true, trace: options.trace }
   let dSeg = 0
@@ -129,12 +144,19 @@ function discriminatorPhase(
   const im = updateDiscriminator(models.dImg, optimisers.dImg, (c) => discriminatorLoss(models.dImg, {
     real: batch.images, fake: fakes.images, cond: fakes.imageCond, labels: batch.imageLabels, weight: null
   }, c), ctx, options.onGradients)
-  const st = updateDiscriminator(models.dSty, optimisers.dSty, (c) => discriminatorLoss(models.dSty, {
-    real: batch.storyImages, fake: fakes.stories, cond: fakes.storyCond, labels: null, weight: null
-  }, c), ctx, options.onGradients)
+  const order = orderInput(models, batch, orderSeed)
+  let st: number[]
+  try {
+    st = updateDiscriminator(models.dSty, optimisers.dSty, (c) => discriminatorLoss(models.dSty, {
+      real: batch.storyImages, fake: fakes.stories, cond: fakes.storyCond, labels: null, weight: null, order
+    }, c), ctx, options.onGradients)
+  } finally {
+    if (order) tf.dispose([order.input, order.labels])
+  }
   return {
     dSeg, dImg: im[0], dImgReal: im[1], dImgWrong: im[2], dImgFake: im[3],
-    dSty: st[0], dStyReal: st[1], dStyWrong: st[2], dStyFake: st[3]
+    dSty: st[0], dStyReal: st[1], dStyWrong: st[2], dStyFake: st[3],
+    ...(order ? { dStyOrder: st[4] } : {})
   }
 }
 
@@ -161,18 +183,20 @@ function generatorPhase(
       seg = generatorLoss(models.dSeg, image.masks, imageCond, batch.imageLabels, batch.maskWeight, ctx).total
     }
     const img = generatorLoss(models.dImg, image.images, imageCond, batch.imageLabels, null, ctx).total
-    const sty = generatorLoss(models.dSty, asStories(story.images, batch), storyCond, null, null, ctx).total
+    const orderMatch = c.useSeqConsistency ? { real: batch.storyImages, ratio: c.consistencyRatio } : null
+    const styLoss = generatorLoss(models.dSty, asStories(story.images, batch), storyCond, null, null, ctx, orderMatch)
+    const sty = styLoss.total
     const klImg = klLoss(image.mu, image.logvar)
     const klSty = klLoss(story.mu, story.logvar)
-    terms = [img, sty, seg, klImg, klSty].map((t) => tf.keep(t.clone()))
+    terms = [img, sty, seg, klImg, klSty, styLoss.consistency].map((t) => tf.keep(t.clone()))
     const rest = tf.addN([tf.mul(seg, c.segmentRatio), tf.mul(sty, c.imageRatio), tf.mul(klSty, c.klCoeff)])
     return tf.add(tf.add(img, tf.mul(klImg, c.klCoeff)), tf.mul(rest, c.ratio)) as tf.Scalar
   }, models.generator.store.trainableVariables())
   onGradients?.('G', grads)
   optimiser.apply(grads)
-  const [gTotal, gImg, gSty, gSeg, klImg, klSty] = scalars([value, ...terms])
+  const [gTotal, gImg, gSty, gSeg, klImg, klSty, gStyOrder] = scalars([value, ...terms])
   tf.dispose([value, ...terms, ...Object.values(grads)])
-  return { gTotal, gImg, gSty, gSeg, klImg, klSty }
+  return { gTotal, gImg, gSty, gSeg, klImg, klSty, ...(c.useSeqConsistency ? { gStyOrder } : {}) }
 }
 
 /** Whether the batch has any mask weight (D_SEG is skipped otherwise). Reads N floats. */
@@ -194,7 +218,7 @@ export function trainStep(
   const fakes = generateFakes(models, batch, noise.g1, options.trace)
   let d: Partial<StepLosses>
   try {
-    d = discriminatorPhase(models, optimisers, batch, fakes, withMasks, options)
+    d = discriminatorPhase(models, optimisers, batch, fakes, withMasks, noise.orderSeed, options)
   } finally {
     tf.dispose([fakes.stories, fakes.images, fakes.storyCond, fakes.imageCond, ...(fakes.masks ? [fakes.masks] : [])])
   }
@@ -206,12 +230,12 @@ export function trainStep(
 /** The D phases alone (steps 1-2), e.g. to test that they leave G untouched. */
 export function trainDiscriminators(
   models: CpcsvModels, optimisers: CpcsvOptimisers, batch: CpcsvBatch, noise: GeneratorNoise,
-  options: TrainStepOptions = {}
+  options: TrainStepOptions = {}, orderSeed = 0
 ): Partial<StepLosses> {
   const withMasks = models.dSeg !== null && hasMasks(batch)
   const fakes = generateFakes(models, batch, noise, options.trace)
   try {
-    return discriminatorPhase(models, optimisers, batch, fakes, withMasks, options)
+    return discriminatorPhase(models, optimisers, batch, fakes, withMasks, orderSeed, options)
   } finally {
     tf.dispose([fakes.stories, fakes.images, fakes.storyCond, fakes.imageCond, ...(fakes.masks ? [fakes.masks] : [])])
   }

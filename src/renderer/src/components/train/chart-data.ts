@@ -74,7 +74,8 @@ const LOSS_GROUPS: { id: string; title: string; tags: string[]; note: string }[]
   { id: 'kl', title: 'KL terms', tags: ['klImg', 'klSty'], note: 'story encoder (CA-Net) KL, image and story path' },
   { id: 'd-img', title: 'D_img', tags: ['dImg', 'dImgReal', 'dImgWrong', 'dImgFake'], note: 'frame discriminator: total, real, wrong pair, fake' },
   { id: 'd-sty', title: 'D_sty', tags: ['dSty', 'dStyReal', 'dStyWrong', 'dStyFake'], note: 'story discriminator: total, real, wrong pair, fake' },
-  { id: 'd-seg', title: 'D_seg', tags: ['dSeg'], note: 'figure-ground (mask) discriminator; 0 on steps without masks' }
+  { id: 'd-seg', title: 'D_seg', tags: ['dSeg'], note: 'figure-ground (mask) discriminator; 0 on steps without masks' },
+  { id: 'order', title: 'Order consistency', tags: ['dStyOrder', 'gStyOrder'], note: 'VideoEncoder: D BCE on shuffled real stories, G feature match (fake vs real)' }
 ]
 
 /**

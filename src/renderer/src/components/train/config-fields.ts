@@ -86,7 +86,7 @@ export const CONFIG_GROUPS: FieldGroup[] = [
     fields: [
       f('fixStoryCodeOrder', 'Fix story code order (B1)', 'bool', 'Upstream bug B1 tiles the story code along the batch, so a frame gets another story’s code. On: each frame gets its own story’s code. Off: reproduce upstream (parity with upstream weights).'),
       f('decaySegDiscriminatorLr', 'Decay D_seg LR (B8)', 'bool', 'Upstream (B8) never decays D_seg’s rate. On: decay it like the other discriminators.'),
-      f('useSeqConsistency', 'Order consistency', 'bool', 'USE_SEQ_CONSISTENCY: the order-consistency VideoEncoder on D_sty (not implemented)')
+      f('useSeqConsistency', 'Order consistency', 'bool', 'USE_SEQ_CONSISTENCY: the order-consistency VideoEncoder on D_sty (shuffled-story BCE in D, feature matching in G)')
     ]
   }
 ]
