@@ -18,7 +18,7 @@ async function main(): Promise<void> {
   const dw = tf.grad((k: tf.Tensor) => tf.sum(tf.square(tf.conv2d(x, k as tf.Tensor4D, 2, 'same'))))(w)
   const out = { reason: r.reason, threads: getThreadsCount(), conv: [...conv.dataSync()], mm: [...mm.dataSync()], dw: [...dw.dataSync()] }
   console.log(JSON.stringify(out))
-  process.exit(0)
+  // No process.exit: the process must end by itself (the pool's workers may not hold it).
 }
 
 void main()

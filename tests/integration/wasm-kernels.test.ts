@@ -259,6 +259,26 @@ describe('data-movement kernels on wasm match cpu', () => {
     expect(actual).toEqual(expected)
   }
 
+  it('Identity (clone, and every tensor the tape saves) shares data and frees it only with the last user', async () => {
+    await tf.setBackend('wasm')
+    const backend = tf.backend() as BackendWasm
+    const ids = backend.numDataIds()
+    const a = tf.tensor([1, 2, 3, 4], [2, 2])
+    const b = tf.clone(a)
+    expect(backend.numDataIds()).toBe(ids + 1) // shared, not copied
+    a.dispose()
+    expect(Array.from(b.dataSync())).toEqual([1, 2, 3, 4])
+    const c = tf.mul(b, 2)
+    b.dispose()
+    expect(Array.from(c.dataSync())).toEqual([2, 4, 6, 8])
+    c.dispose()
+    expect(backend.numDataIds()).toBe(ids)
+    const ints = tf.clone(tf.tensor1d([5, 6], 'int32'))
+    expect(ints.dtype).toBe('int32')
+    expect(Array.from(ints.dataSync())).toEqual([5, 6])
+    await onBoth(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.square(x), tf.exp(x))))(tf.tensor([0.5, -1, 2])))
+  })
+
   it('Tile for several ranks, dtypes and block sizes', async () => {
     await onBoth(() => tf.tile(tf.tensor1d([1, 2, 3]), [4]))
     await onBoth(() => tf.tile(tf.tensor2d(values([5, 1], 3), [5, 1]), [2, 40]))

@@ -23,7 +23,7 @@ interface Outcome {
 }
 
 function run(env: Record<string, string>): { outcome: Outcome; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', PROBE], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env } })
+  const r = spawnSync(process.execPath, ['--import', 'tsx', PROBE], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 })
   expect(r.status, r.stderr).toBe(0)
   return { outcome: JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Outcome, stderr: r.stderr }
 }

@@ -27,6 +27,7 @@ export const WASM_KERNEL_REASONS: Readonly<Record<string, string>> = {
   Conv2DBackpropFilter: 'missing in tfjs-backend-wasm 4.22 (conv2d filter gradient)',
   Conv2DBackpropInput: 'stock kernel is a naive loop; sub-pixel XNNPACK convolution instead',
   Tile: 'batch-norm gradient tiles statistics every step; block copies instead',
+  Identity: 'stock kernel copies its input; the gradient tape clones every saved tensor through it',
   Slice: 'stock kernel copies its whole input first; reads a heap view instead',
   Unpack: 'stock kernel uses the stock slice (a whole-input copy per output); unstack of story batches',
   SplitV: 'as Unpack (split, concat gradient, GRU gates)',

@@ -8,6 +8,10 @@
  *   `split`, the concat gradient and the Tile gradient slice large tensors many times a step.
  *   Reading through a heap view avoids that copy. `Unpack` and `SplitV` are re-routed to it,
  *   since the stock ones call the stock slice directly.
+ * - `Identity`: the stock kernel copies its input. The gradient tape clones every tensor an op
+ *   saves for its backward pass through it (thousands per CP-CSV step); sharing the data with a
+ *   raised reference count, as the `cpu` backend and wasm's own Reshape do, is enough because
+ *   no kernel writes into its inputs.
  * Strings (no heap data) go to the stock kernels.
  */
 import { backend_util, slice_util, util } from '@tensorflow/tfjs'
@@ -212,7 +216,16 @@ export function pack(args: WasmKernelArgs): TensorInfo {
 }
 
 /** Kernel configs this module registers for the wasm backend. */
+/** Shares x's data (reference count raised) instead of copying it. */
+export function identity(args: WasmKernelArgs): TensorInfo {
+  const { x } = args.inputs
+  if (x.dtype === 'string') return stock('Identity', args)
+  args.backend.incRef(x.dataId)
+  return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype }
+}
+
 export const wasmLayoutKernelConfigs: KernelConfig[] = [
+  { kernelName: 'Identity', backendName: WASM, kernelFunc: identity as unknown as KernelConfig['kernelFunc'] },
   { kernelName: 'Tile', backendName: WASM, kernelFunc: tile as unknown as KernelConfig['kernelFunc'] },
   { kernelName: 'Slice', backendName: WASM, kernelFunc: slice as unknown as KernelConfig['kernelFunc'] },
   { kernelName: 'Unpack', backendName: WASM, kernelFunc: unpack as unknown as KernelConfig['kernelFunc'] },
