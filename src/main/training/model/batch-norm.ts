@@ -29,15 +29,42 @@ export class BatchNorm {
     this.runningVar = store.add(`${name}.running_var`, [channels], INIT_ONE, { trainable: false })
   }
 
-  /** x: (N, C) or (N, H, W, C); same shape out. Training mode updates the running statistics. */
+  /**
+   * x: (N, C), (N, H, W, C) or (N, T, H, W, C); same shape out. Training mode updates the running
+   * statistics.
+   *
+   * Training mode is one custom-gradient op: its forward kernels run off the gradient tape (so
+   * the tape neither records nor clones their inputs) and its backward is the closed form
+   *   dbeta = sum(dy), dgamma = <dy, x - mean> invstd,
+   *   dx = (dy - dbeta / M - (x - mean) <dy, x - mean> invstd^2 / M) invstd gamma
+   * (M values per channel, torch's CPU formulation) in 11 kernels instead of the ~25 autodiff runs.
+   */
   apply<T extends tf.Tensor>(x: T, ctx: RunContext): T {
-    return tf.tidy(() => {
-      if (!ctx.training) return this.normalise(x, this.runningMean, this.runningVar)
-      const axes = x.shape.slice(0, -1).map((_, i) => i)
-      const { mean, variance } = tf.moments(x, axes)
-      this.updateRunningStats(mean, variance, x.size / x.shape[x.rank - 1])
-      return this.normalise(x, mean, variance)
+    if (!ctx.training) return tf.tidy(() => this.normalise(x, this.runningMean, this.runningVar))
+    const axes = x.shape.slice(0, -1).map((_, i) => i)
+    const count = x.size / x.shape[x.rank - 1]
+    const fused = tf.customGrad((...args) => {
+      const [input, gamma, beta, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc]
+      const { mean, variance } = tf.moments(input, axes)
+      this.updateRunningStats(mean, variance, count)
+      const invstd = tf.rsqrt(tf.add(variance, this.opts.eps))
+      const centred = tf.sub(input, mean)
+      save([centred, invstd, gamma])
+      return {
+        value: tf.add(tf.mul(centred, tf.mul(gamma, invstd)), beta),
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          // torch's CPU kernel: k = <dy, x - mean> invstd^2 / M,
+          // dx = (dy - sum(dy) / M - (x - mean) k) invstd gamma; M dy - sum(dy) would cancel badly.
+          const [q, inv, g] = saved
+          const dbeta = tf.sum(dy, axes)
+          const dotp = tf.sum(tf.mul(dy, q), axes)
+          const k = tf.div(tf.mul(dotp, tf.square(inv)), count)
+          const inner = tf.sub(tf.sub(dy, tf.div(dbeta, count)), tf.mul(q, k))
+          return [tf.mul(inner, tf.mul(inv, g)), tf.mul(dotp, inv), dbeta]
+        }
+      }
     })
+    return fused(x, this.gamma, this.beta) as T
   }
 
   private normalise<T extends tf.Tensor>(x: T, mean: tf.Tensor, variance: tf.Tensor): T {
