@@ -8,7 +8,7 @@ import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../src/main/training/engine/backend'
 import {
-  TRAIN_PRESETS, type TrainConfig, type TrainPresetName, trainConfigFromPreset, validateTrainConfig
+  TRAIN_PRESETS, type TrainPresetName, trainConfigFromPreset, validateTrainConfig
 } from '../../src/shared/train-config'
 import {
   type CpcsvBatch, disposeBatch, disposeStepNoise, sampleGeneratorNoise, samplePathNoise, sampleStepNoise
@@ -22,6 +22,7 @@ import { ParamStore, fromTorch, toTorch } from '../../src/main/training/model/pa
 import { SpectralNormKernel } from '../../src/main/training/model/spectral-norm'
 import { TRAIN_CONTEXT } from '../../src/main/training/model/tracer'
 import { trainDiscriminators, trainGenerator, trainStep } from '../../src/main/training/model/train-step'
+import { randomBatch } from '../helpers/tensors'
 
 const COUNTS: Record<TrainPresetName, [number, number, number, number]> = {
   paper: [86_995_977, 23_725_169, 23_582_321, 23_721_201],
@@ -39,26 +40,6 @@ beforeAll(async () => {
     await tf.setBackend('cpu')
   }
 }, 120_000)
-
-/** A random batch of `stories` stories and `frames` single frames. */
-function randomBatch(c: TrainConfig, stories = c.storyBatch, frames = c.imageBatch, seed = 1): CpcsvBatch {
-  return tf.tidy(() => {
-    const u = (shape: number[], k: number): tf.Tensor => tf.randomUniform(shape, -1, 1, 'float32', seed * 31 + k)
-    const bits = (shape: number[], k: number): tf.Tensor => tf.cast(tf.greater(u(shape, k), 0.3), 'float32')
-    const t = c.videoLen
-    return {
-      storyImages: u([stories, t, 64, 64, 3], 1) as tf.Tensor5D,
-      storyText: u([stories, t, c.textDim], 2) as tf.Tensor3D,
-      storyLabels: bits([stories, t, c.labelNum], 3) as tf.Tensor3D,
-      images: u([frames, 64, 64, 3], 4) as tf.Tensor4D,
-      masks: tf.sub(tf.mul(bits([frames, 64, 64, 1], 5), 2), 1) as tf.Tensor4D,
-      maskWeight: tf.ones([frames]) as tf.Tensor1D,
-      imageText: u([frames, c.textDim], 6) as tf.Tensor2D,
-      imageLabels: bits([frames, c.labelNum], 7) as tf.Tensor2D,
-      imageContent: u([frames, t, c.textDim], 8) as tf.Tensor3D
-    }
-  })
-}
 
 function sameValues(a: Float32Array, b: Float32Array): boolean {
   if (a.length !== b.length) return false

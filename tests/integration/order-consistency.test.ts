@@ -5,13 +5,14 @@
 import * as tf from '@tensorflow/tfjs'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../src/main/training/engine/backend'
-import { type CpcsvBatch, disposeBatch, disposeStepNoise, sampleGeneratorNoise, sampleStepNoise } from '../../src/main/training/model/batch'
+import { disposeBatch, disposeStepNoise, sampleGeneratorNoise, sampleStepNoise } from '../../src/main/training/model/batch'
 import { type CpcsvModels, createCpcsv, createOptimisers, disposeCpcsv, parameterCounts } from '../../src/main/training/model/cpcsv'
 import { StoryDiscriminator } from '../../src/main/training/model/discriminators'
 import { TRAIN_CONTEXT } from '../../src/main/training/model/tracer'
 import { trainDiscriminators, trainGenerator, trainStep } from '../../src/main/training/model/train-step'
 import { spatialConv, temporalConv } from '../../src/main/training/model/video-encoder'
 import { type TrainConfig, trainConfigFromPreset, validateTrainConfig } from '../../src/shared/train-config'
+import { randomBatch, relativeError } from '../helpers/tensors'
 
 /** VideoEncoder trainables: stem 6615+90+8640+128, 8 SN stages with BN, detector 65664+256+129. */
 const VIDEO_ENCODER_PARAMETERS = 4_583_794
@@ -21,37 +22,8 @@ function ramp(shape: number[], seed: number): tf.Tensor {
   return tf.tensor(Array.from({ length: n }, (_, i) => Math.sin(i * 0.61 + seed)), shape)
 }
 
-function maxRelative(a: Float32Array, b: Float32Array): number {
-  let diff = 0
-  let scale = 1e-12
-  for (let i = 0; i < b.length; i++) {
-    diff = Math.max(diff, Math.abs(a[i] - b[i]))
-    scale = Math.max(scale, Math.abs(b[i]))
-  }
-  return diff / scale
-}
-
 function config(overrides: Partial<TrainConfig> = {}): TrainConfig {
   return trainConfigFromPreset('tiny', { useSeqConsistency: true, ...overrides })
-}
-
-function randomBatch(c: TrainConfig): CpcsvBatch {
-  return tf.tidy(() => {
-    const u = (shape: number[], k: number): tf.Tensor => tf.randomUniform(shape, -1, 1, 'float32', 7 + k)
-    const bits = (shape: number[], k: number): tf.Tensor => tf.cast(tf.greater(u(shape, k), 0.3), 'float32')
-    const [b, n, t] = [c.storyBatch, c.imageBatch, c.videoLen]
-    return {
-      storyImages: u([b, t, 64, 64, 3], 1) as tf.Tensor5D,
-      storyText: u([b, t, c.textDim], 2) as tf.Tensor3D,
-      storyLabels: bits([b, t, c.labelNum], 3) as tf.Tensor3D,
-      images: u([n, 64, 64, 3], 4) as tf.Tensor4D,
-      masks: tf.sub(tf.mul(bits([n, 64, 64, 1], 5), 2), 1) as tf.Tensor4D,
-      maskWeight: tf.ones([n]) as tf.Tensor1D,
-      imageText: u([n, c.textDim], 6) as tf.Tensor2D,
-      imageLabels: bits([n, c.labelNum], 7) as tf.Tensor2D,
-      imageContent: u([n, t, c.textDim], 8) as tf.Tensor3D
-    }
-  })
 }
 
 function orderVariables(models: CpcsvModels): tf.Variable[] {
@@ -63,7 +35,7 @@ function snapshot(vars: tf.Variable[]): Float32Array[] {
 }
 
 function changedCount(vars: tf.Variable[], before: Float32Array[]): number {
-  return vars.filter((v, i) => maxRelative(v.dataSync() as Float32Array, before[i]) > 0).length
+  return vars.filter((v, i) => relativeError(v.dataSync() as Float32Array, before[i]) > 0).length
 }
 
 beforeAll(async () => {
@@ -91,11 +63,11 @@ describe('VideoEncoder 3-D convolutions', () => {
       await tf.setBackend(previous)
       const actual = c.ours(x, c.kernel)
       expect(actual.shape).toEqual(expected.shape)
-      expect(maxRelative(actual.dataSync() as Float32Array, expected.dataSync() as Float32Array)).toBeLessThan(1e-5)
+      expect(relativeError(actual.dataSync() as Float32Array, expected.dataSync() as Float32Array)).toBeLessThan(1e-5)
       const dOurs = tf.grad((v: tf.Tensor) => tf.sum(tf.square(c.ours(v as tf.Tensor5D, c.kernel))))(x)
       await tf.setBackend('cpu')
       const dRef = tf.grad((v: tf.Tensor) => tf.sum(tf.square(reference(v as tf.Tensor5D))))(x)
-      expect(maxRelative(dOurs.dataSync() as Float32Array, dRef.dataSync() as Float32Array)).toBeLessThan(1e-5)
+      expect(relativeError(dOurs.dataSync() as Float32Array, dRef.dataSync() as Float32Array)).toBeLessThan(1e-5)
     }
     await tf.setBackend(previous)
   })
@@ -171,7 +143,7 @@ describe('order consistency on D_STY', () => {
     })
     expect(grads[1].g.gStyOrder).toBeGreaterThanOrEqual(0)
     expect(grads[0].g.gStyOrder).toBeGreaterThanOrEqual(0)
-    expect(maxRelative(grads[1].first, grads[0].first)).toBeGreaterThan(1e-6)
+    expect(relativeError(grads[1].first, grads[0].first)).toBeGreaterThan(1e-6)
 
     const m = createCpcsv(config(), { seed: 4 })
     const opt = createOptimisers(m, m.config)

@@ -14,6 +14,7 @@ import {
   unregisterWasmKernels
 } from '../../src/main/training/engine/wasm-kernels'
 import { UserError } from '../../src/shared/result'
+import { relativeError } from '../helpers/tensors'
 
 type Fn = (...xs: tf.Tensor[]) => tf.Tensor
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]]
@@ -27,18 +28,6 @@ function values(shape: number[], seed: number): Float32Array {
     out[i] = state / 2147483648 - 0.5
   }
   return out
-}
-
-/** max |a - b| / max |b|: relative to the reference's scale, robust to values near zero. */
-function relativeError(actual: Float32Array, expected: Float32Array): number {
-  expect(actual.length).toBe(expected.length)
-  let diff = 0
-  let scale = 1e-12
-  for (let i = 0; i < expected.length; i++) {
-    diff = Math.max(diff, Math.abs(actual[i] - expected[i]))
-    scale = Math.max(scale, Math.abs(expected[i]))
-  }
-  return diff / scale
 }
 
 /** f's output and the gradients of <f(x), w> for every input, on one backend. */
