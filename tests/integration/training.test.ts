@@ -66,6 +66,22 @@ describe('training runs', () => {
     expect(full.maskCoverage?.withMask).toBeGreaterThan(0)
   })
 
+  it('trains with order consistency on when asked, and records its two loss terms', async () => {
+    const run = await start({ name: 'order', steps: 2, checkpointEvery: 2, sampleEvery: 2, overrides: { ...SMALL, useSeqConsistency: true } })
+    const done = await wb.training.wait(run.id)
+    expect(done).toMatchObject({ status: 'finished', step: 2, error: null })
+    const metrics = await call<Record<string, [number, number][]>>('runs:metrics', { runId: run.id })
+    for (const tag of ['loss/dStyOrder', 'loss/gStyOrder']) {
+      expect(metrics[tag], tag).toHaveLength(1)
+      expect(Number.isFinite(metrics[tag][0][1])).toBe(true)
+    }
+    expect(metrics['loss/dStyOrder'][0][1]).toBeGreaterThan(0)
+    // Runs without it record no order terms (and get no empty chart).
+    const plain = await call<Record<string, unknown>>('runs:metrics', { runId: full.id })
+    expect(plain['loss/dStyOrder']).toBeUndefined()
+    await call('runs:delete', { id: run.id })
+  })
+
   it('stop + resume gives exactly the weights of an uninterrupted run', async () => {
     const run = await start({ name: 'interrupted' })
     await new Promise<void>((resolve) => {
