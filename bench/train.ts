@@ -5,6 +5,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { initBackend, probeBackends, type BackendName } from '../src/main/training/engine/backend'
+import { wasmThreads } from '../src/main/training/engine/wasm-threads'
 import { createCpcsv, createOptimisers, disposeCpcsv } from '../src/main/training/model/cpcsv'
 import { disposeBatch, disposeStepNoise, sampleStepNoise, type CpcsvBatch } from '../src/main/training/model/batch'
 import { trainStep } from '../src/main/training/model/train-step'
@@ -53,8 +54,10 @@ async function benchOne(backend: BackendName, preset: TrainPresetName, iteration
   disposeCpcsv(models, optimisers)
   const ms = median(times)
   const ref = PYTORCH_MS[preset]
+  const threads = backend === 'wasm' ? wasmThreads() ?? 1 : null
+  const label = threads == null ? backend : `${backend} (${threads} thr)`
   console.log(
-    `train ${preset.padEnd(5)} on ${backend.padEnd(10)} ${ms.toFixed(0).padStart(6)} ms/iteration (median of ${times.length}; ` +
+    `train ${preset.padEnd(5)} on ${label.padEnd(14)} ${ms.toFixed(0).padStart(6)} ms/iteration (median of ${times.length}; ` +
       `runs ${Math.min(...times).toFixed(0)}-${Math.max(...times).toFixed(0)}), ${(ms / ref).toFixed(2)}x PyTorch's ${ref} ms, peak RSS ${(peak / 2 ** 20).toFixed(0)} MiB`
   )
   return ms
