@@ -1,31 +1,23 @@
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { Workbench } from '../../src/main/api/workbench'
-import { rendererDir } from '../../src/main/paths'
-import { startServer, type RunningServer } from '../../src/main/server/serve'
-import { runImport } from '../../src/main/datasets/run-import'
-import { closeAll, ensureBuilt, openPage, shot } from '../helpers/browser'
-import { PORORO_MINI, tempDir } from '../helpers/paths'
+import type { Workbench } from '../../src/main/api/workbench'
+import { demoWorkbench } from '../helpers/api'
+import type { RunningServer } from '../../src/main/server/serve'
+import { closeAll, serveAndOpen, shot } from '../helpers/browser'
+import { PORORO_MINI } from '../helpers/paths'
 
 let browser: Browser
 let page: Page
 let wb: Workbench
 let server: RunningServer
-let cleanup: () => void
+let cleanup: () => Promise<void>
 const pageErrors: string[] = []
 
 beforeAll(async () => {
-  ensureBuilt()
-  const t = tempDir('cpcsv-e2e-')
-  cleanup = t.cleanup
-  const ws = join(t.dir, 'ws')
-  await runImport(ws, { kind: 'demo', demo: 'cartoon', stories: 40, seed: 1 })
-  wb = new Workbench(ws)
-  server = await startServer(wb, { staticDir: rendererDir(), log: () => {} })
-  ;({ browser, page } = await openPage({ width: 1280, height: 800 }, pageErrors))
+  ;({ wb, cleanup } = await demoWorkbench(40, 1))
+  ;({ server, browser, page } = await serveAndOpen(wb, { width: 1280, height: 800 }, pageErrors))
 })
-afterAll(() => closeAll({ browser, server, wb, cleanup }))
+afterAll(() => closeAll({ browser, server, cleanup }))
 
 describe('Datasets view in Chromium against serve mode', () => {
   it('opens the app with the demo dataset listed', async () => {

@@ -7,37 +7,30 @@
 import { join, resolve } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { Workbench } from '../../src/main/api/workbench'
-import { rendererDir } from '../../src/main/paths'
-import { startServer, type RunningServer } from '../../src/main/server/serve'
-import { runImport } from '../../src/main/datasets/run-import'
-import { closeAll, ensureBuilt, openPage, shot } from '../helpers/browser'
-import { tempDir } from '../helpers/paths'
+import type { Workbench } from '../../src/main/api/workbench'
+import { demoWorkbench } from '../helpers/api'
+import type { RunningServer } from '../../src/main/server/serve'
+import { closeAll, serveAndOpen, shot } from '../helpers/browser'
 
 const FSD_MODEL = join(resolve(__dirname, '../../../shared/fixtures/fsd'), 'r2p1d18_w4_seed0.onnx')
 let browser: Browser
 let page: Page
 let wb: Workbench
 let server: RunningServer
-let cleanup: () => void
+let cleanup: () => Promise<void>
 const pageErrors: string[] = []
 
 beforeAll(async () => {
-  ensureBuilt()
-  const t = tempDir('cpcsv-e2e-')
-  cleanup = t.cleanup
-  const ws = join(t.dir, 'ws')
-  const { datasetId } = await runImport(ws, { kind: 'demo', demo: 'cartoon', stories: 40, seed: 1 })
-  wb = new Workbench(ws)
+  let datasetId: number
+  ;({ wb, datasetId, cleanup } = await demoWorkbench(40, 1))
   const run = wb.training.start({
     datasetId, name: 'e2e-run', preset: 'tiny', overrides: { gfDim: 4, gfSegDim: 16, dfDim: 2 }, steps: 2, seed: 1,
     backend: 'wasm', tickSteps: 1, checkpointEvery: 1, sampleEvery: 100, split: 'train'
   })
   expect((await wb.training.wait(run.id)).status).toBe('finished')
-  server = await startServer(wb, { staticDir: rendererDir(), log: () => {} })
-  ;({ browser, page } = await openPage({ width: 1280, height: 900 }, pageErrors))
+  ;({ server, browser, page } = await serveAndOpen(wb, { width: 1280, height: 900 }, pageErrors))
 })
-afterAll(() => closeAll({ browser, server, wb, cleanup }))
+afterAll(() => closeAll({ browser, server, cleanup }))
 
 describe('Evaluate view in Chromium against serve mode', () => {
   it('shows which network files are set, found or missing, and the reference rows', async () => {

@@ -1,11 +1,9 @@
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Page } from 'playwright-core'
-import { Workbench } from '../../src/main/api/workbench'
-import { callTyped } from '../helpers/api'
-import { rendererDir } from '../../src/main/paths'
-import { startServer, type RunningServer } from '../../src/main/server/serve'
+import type { Workbench } from '../../src/main/api/workbench'
+import { callTyped, demoWorkbench } from '../helpers/api'
 import { runImport } from '../../src/main/datasets/run-import'
+import type { RunningServer } from '../../src/main/server/serve'
 import type { Channel, ReplyOf, RequestOf } from '../../src/shared/contract'
 import type { StoryDetail } from '../../src/shared/domain'
 import { rleDecode } from '../../src/shared/rle'
@@ -15,14 +13,14 @@ import { snapBrushCenter } from '../../src/renderer/src/editor/tools/brush'
 import { fillPolygon } from '../../src/renderer/src/editor/tools/polygon'
 import { fillRectangle } from '../../src/renderer/src/editor/tools/rectangle'
 import { floodFill } from '../../src/renderer/src/editor/tools/flood-fill'
-import { closeAll, ensureBuilt, openPage, shot } from '../helpers/browser'
-import { PORORO_MINI, tempDir } from '../helpers/paths'
+import { closeAll, serveAndOpen, shot } from '../helpers/browser'
+import { PORORO_MINI } from '../helpers/paths'
 
 let browser: Browser
 let page: Page
 let wb: Workbench
 let server: RunningServer
-let cleanup: () => void
+let cleanup: () => Promise<void>
 let datasetId: number
 let pororoId: number
 let story: StoryDetail
@@ -104,18 +102,12 @@ async function openFrame(position: number, ds = datasetId, storyId = story.id, f
 }
 
 beforeAll(async () => {
-  ensureBuilt()
-  const t = tempDir('cpcsv-e2e-label-')
-  cleanup = t.cleanup
-  const ws = join(t.dir, 'ws')
-  datasetId = (await runImport(ws, { kind: 'demo', demo: 'cartoon', stories: 40, seed: 1 })).datasetId
-  pororoId = (await runImport(ws, { kind: 'folder', path: PORORO_MINI })).datasetId
-  wb = new Workbench(ws)
-  server = await startServer(wb, { staticDir: rendererDir(), log: () => {} })
+  ;({ wb, datasetId, cleanup } = await demoWorkbench(40, 1))
+  pororoId = (await runImport(wb.paths.root, { kind: 'folder', path: PORORO_MINI })).datasetId
   story = await call('stories:get', { id: (await call('stories:list', { datasetId, offset: 0, limit: 1 })).stories[0].id })
-  ;({ browser, page } = await openPage({ width: 1280, height: 800 }, pageErrors))
+  ;({ server, browser, page } = await serveAndOpen(wb, { width: 1280, height: 800 }, pageErrors))
 })
-afterAll(() => closeAll({ browser, server, wb, cleanup }))
+afterAll(() => closeAll({ browser, server, cleanup }))
 
 describe('Label view in Chromium against serve mode', () => {
   it('opens the first story with its strip, layers and canvas', async () => {

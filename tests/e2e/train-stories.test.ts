@@ -1,21 +1,17 @@
 import { readFileSync } from 'node:fs'
-import { join } from 'node:path'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Browser, Download, Page } from 'playwright-core'
-import { Workbench } from '../../src/main/api/workbench'
-import { callTyped } from '../helpers/api'
-import { rendererDir } from '../../src/main/paths'
-import { startServer, type RunningServer } from '../../src/main/server/serve'
-import { runImport } from '../../src/main/datasets/run-import'
+import type { Workbench } from '../../src/main/api/workbench'
+import { callTyped, demoWorkbench } from '../helpers/api'
+import type { RunningServer } from '../../src/main/server/serve'
 import type { Channel, ReplyOf, RequestOf } from '../../src/shared/contract'
-import { closeAll, ensureBuilt, openPage, shot } from '../helpers/browser'
-import { tempDir } from '../helpers/paths'
+import { closeAll, serveAndOpen, shot } from '../helpers/browser'
 
 let browser: Browser
 let page: Page
 let wb: Workbench
 let server: RunningServer
-let cleanup: () => void
+let cleanup: () => Promise<void>
 let datasetId: number
 let runId: number
 let secondId: number
@@ -38,16 +34,10 @@ async function downloaded(trigger: () => Promise<void>): Promise<Buffer> {
 }
 
 beforeAll(async () => {
-  ensureBuilt()
-  const t = tempDir('cpcsv-e2e-train-')
-  cleanup = t.cleanup
-  const ws = join(t.dir, 'ws')
-  datasetId = (await runImport(ws, { kind: 'demo', demo: 'cartoon', stories: 16, seed: 2 })).datasetId
-  wb = new Workbench(ws)
-  server = await startServer(wb, { staticDir: rendererDir(), log: () => {} })
-  ;({ browser, page } = await openPage({ width: 1360, height: 900 }, pageErrors))
+  ;({ wb, datasetId, cleanup } = await demoWorkbench(16, 2))
+  ;({ server, browser, page } = await serveAndOpen(wb, { width: 1360, height: 900 }, pageErrors))
 })
-afterAll(() => closeAll({ browser, server, wb, cleanup }))
+afterAll(() => closeAll({ browser, server, cleanup }))
 
 describe('Train and Stories views in Chromium against serve mode', () => {
   it('checks hyperparameters as they are typed, and the API refuses what does not fit', async () => {

@@ -2,6 +2,9 @@ import { existsSync, mkdirSync } from 'node:fs'
 import { join, resolve } from 'node:path'
 import { spawnSync } from 'node:child_process'
 import { chromium, type Browser, type Page } from 'playwright-core'
+import type { Workbench } from '../../src/main/api/workbench'
+import { rendererDir } from '../../src/main/paths'
+import { startServer, type RunningServer } from '../../src/main/server/serve'
 
 const ROOT = resolve(__dirname, '../..')
 /** Screenshots land here for a person to look at (CI keeps them as artifacts). */
@@ -40,10 +43,27 @@ export async function openPage(viewport: { width: number; height: number }, erro
   return { browser, page }
 }
 
+/**
+ * Serves `wb` in serve mode (renderer built if stale) and opens a page on a fresh Chromium,
+ * collecting uncaught page errors into `errors`.
+ */
+export async function serveAndOpen(
+  wb: Workbench, viewport: { width: number; height: number }, errors: string[]
+): Promise<{ server: RunningServer; browser: Browser; page: Page }> {
+  ensureBuilt()
+  const server = await startServer(wb, { staticDir: rendererDir(), log: () => {} })
+  return { server, ...(await openPage(viewport, errors)) }
+}
+
 /** Closes what an e2e file opened, in reverse order; each part may be missing after a failed setup. */
-export async function closeAll(parts: { browser?: Browser; server?: { close(): Promise<void> }; wb?: { close(): Promise<void> }; cleanup?: () => void }): Promise<void> {
+export async function closeAll(parts: {
+  browser?: Browser
+  server?: { close(): Promise<void> }
+  wb?: { close(): Promise<void> }
+  cleanup?: () => void | Promise<void>
+}): Promise<void> {
   await parts.browser?.close()
   await parts.server?.close()
   await parts.wb?.close()
-  parts.cleanup?.()
+  await parts.cleanup?.()
 }
