@@ -24,6 +24,7 @@ import argparse
 
 import torch
 import torch.nn as nn
+from onnx_features import export_features, self_check
 from pytorch_fid.inception import InceptionV3
 
 
@@ -39,41 +40,15 @@ class PoolFeatures(nn.Module):
         return torch.flatten(self.net(images)[0], 1)
 
 
-def self_check(path, model):
-    """Compares onnxruntime with PyTorch on random images (skipped without onnxruntime)."""
-    try:
-        import onnxruntime as ort
-    except ImportError:
-        print("onnxruntime not installed: skipping the self-check")
-        return
-    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-    torch.manual_seed(0)
-    images = torch.rand(3, 3, 299, 299)
-    with torch.no_grad():
-        expected = model(images).numpy()
-    got = session.run(["features"], {"images": images.numpy()})[0]
-    print(f"features {got.shape}, max |onnx - torch| = {abs(got - expected).max():.2e}")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="fid_inception_v3.onnx", help="ONNX file to write")
     ap.add_argument("--opset", type=int, default=13)
     args = ap.parse_args()
     model = PoolFeatures().eval()
-    dummy = torch.zeros(2, 3, 299, 299)
-    torch.onnx.export(
-        model,
-        dummy,
-        args.out,
-        input_names=["images"],
-        output_names=["features"],
-        dynamic_axes={"images": {0: "N"}, "features": {0: "N"}},
-        opset_version=args.opset,
-        do_constant_folding=True,
-    )
-    print(f"wrote {args.out}")
-    self_check(args.out, model)
+    export_features(model, torch.zeros(2, 3, 299, 299), args.out, "images", {0: "N"}, args.opset)
+    torch.manual_seed(0)
+    self_check(args.out, model, "images", [torch.rand(3, 3, 299, 299)])
 
 
 if __name__ == "__main__":

@@ -25,6 +25,7 @@ import argparse
 
 import torch
 import torch.nn as nn
+from onnx_features import export_features, self_check
 import torchvision
 
 
@@ -47,43 +48,17 @@ def load_pretrained():
         return video.r2plus1d_18(pretrained=True)
 
 
-def self_check(path, trunk):
-    """Compares onnxruntime with PyTorch in both FSD modes (skipped without onnxruntime)."""
-    try:
-        import onnxruntime as ort
-    except ImportError:
-        print("onnxruntime not installed: skipping the self-check")
-        return
-    session = ort.InferenceSession(path, providers=["CPUExecutionProvider"])
-    torch.manual_seed(0)
-    for shape in [(2, 3, 5, 112, 112), (2, 3, 5, 64, 64), (1, 3, 4, 64, 64)]:
-        clips = torch.rand(shape) * 2 - 1
-        with torch.no_grad():
-            expected = trunk(clips).numpy()
-        got = session.run(["features"], {"clips": clips.numpy()})[0]
-        print(f"input {shape}: features {got.shape}, max |onnx - torch| = {abs(got - expected).max():.2e}")
-
-
 def main():
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--out", default="r2p1d18_kinetics.onnx", help="ONNX file to write")
     ap.add_argument("--opset", type=int, default=13)
     args = ap.parse_args()
     trunk = Trunk(load_pretrained()).eval()
-    dummy = torch.zeros(2, 3, 5, 112, 112)
-    torch.onnx.export(
-        trunk,
-        dummy,
-        args.out,
-        input_names=["clips"],
-        output_names=["features"],
-        dynamic_axes={"clips": {0: "N", 2: "T", 3: "H", 4: "W"}, "features": {0: "N"}},
-        opset_version=args.opset,
-        do_constant_folding=True,
-    )
-    print(f"wrote {args.out}")
-    self_check(args.out, trunk)
-
+    dynamic = {0: "N", 2: "T", 3: "H", 4: "W"}
+    export_features(trunk, torch.zeros(2, 3, 5, 112, 112), args.out, "clips", dynamic, args.opset)
+    torch.manual_seed(0)
+    shapes = [(2, 3, 5, 112, 112), (2, 3, 5, 64, 64), (1, 3, 4, 64, 64)]
+    self_check(args.out, trunk, "clips", [torch.rand(shape) * 2 - 1 for shape in shapes])
 
 if __name__ == "__main__":
     main()
