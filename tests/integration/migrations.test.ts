@@ -5,6 +5,13 @@ import { migrate, openDatabase, SCHEMA_VERSION } from '../../src/main/db/databas
 import { migrations } from '../../src/main/db/migrations/all'
 import { tempDir } from '../helpers/paths'
 
+/** Dataset 1 and its run 1 (status `status`), for the foreign-key checks of 0050 and later. */
+function seedRun(db: Database.Database, status: string): void {
+  db.exec(`INSERT INTO datasets VALUES (1, 'd', 'pororo', NULL, 'f', 5, 128, 228, '[]', 'now');
+    INSERT INTO runs (id, name, dataset_id, dataset_name, split, preset, config, status, total_steps, folder, created_at, updated_at)
+      VALUES (1, 'r', 1, 'd', 'train', 'tiny', '{}', '${status}', 10, 'runs/1-r', 'now', 'now')`)
+}
+
 const tables = (db: Database.Database): string[] =>
   db.prepare("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name").pluck().all() as string[]
 
@@ -61,10 +68,8 @@ describe('migrations', () => {
     db.pragma('foreign_keys = ON')
     migrate(db, 'mem', 50)
     expect(tables(db)).toEqual(expect.arrayContaining(['runs', 'checkpoints', 'metrics', 'samples']))
-    db.exec(`INSERT INTO datasets VALUES (1, 'd', 'pororo', NULL, 'f', 5, 128, 228, '[]', 'now');
-      INSERT INTO runs (id, name, dataset_id, dataset_name, split, preset, config, status, total_steps, folder, created_at, updated_at)
-        VALUES (1, 'r', 1, 'd', 'train', 'tiny', '{}', 'running', 10, 'runs/1-r', 'now', 'now');
-      INSERT INTO metrics VALUES (1, 0, 'loss/g', 1.5, 0);`)
+    seedRun(db, 'running')
+    db.exec(`INSERT INTO metrics VALUES (1, 0, 'loss/g', 1.5, 0);`)
     db.exec('DELETE FROM datasets')
     expect(db.prepare('SELECT dataset_id FROM runs').pluck().get()).toBeNull()
     expect(() => db.exec("UPDATE runs SET status = 'exploded'")).toThrow(/CHECK/)
@@ -75,10 +80,8 @@ describe('migrations', () => {
     db.pragma('foreign_keys = ON')
     migrate(db, 'mem', 60)
     expect(tables(db)).toEqual(expect.arrayContaining(['evaluations', 'classifiers', 'reference_stats', 'evaluation_settings']))
-    db.exec(`INSERT INTO datasets VALUES (1, 'd', 'pororo', NULL, 'f', 5, 128, 228, '[]', 'now');
-      INSERT INTO runs (id, name, dataset_id, dataset_name, split, preset, config, status, total_steps, folder, created_at, updated_at)
-        VALUES (1, 'r', 1, 'd', 'train', 'tiny', '{}', 'finished', 10, 'runs/1-r', 'now', 'now');
-      INSERT INTO classifiers VALUES (1, 'classifiers/1.ckpt', '[]', 10, 2, 'val', 3, '{}', '{}', 'now');
+    seedRun(db, 'finished')
+    db.exec(`INSERT INTO classifiers VALUES (1, 'classifiers/1.ckpt', '[]', 10, 2, 'val', 3, '{}', '{}', 'now');
       INSERT INTO reference_stats (dataset_id, split, extractor, model_hash, settings, content_hash, samples, dim, folder, created_at)
         VALUES (1, 'test', 'fsd', 'h', '{}', 'c', 8, 128, 'eval-cache/x', 'now');`)
     const score = db.prepare("INSERT INTO evaluations (run_id, step, split, score, value, samples, variant, created_at) VALUES (1, 5, 'test', ?, 1.5, 8, 'v', 'now')")
