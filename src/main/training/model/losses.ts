@@ -21,7 +21,6 @@
 import * as tf from '@tensorflow/tfjs'
 import type { Discriminator } from './discriminators'
 import type { RunContext } from './tracer'
-import { bceWithLogits } from './video-encoder'
 
 /** PyTorch clamps log terms of BCELoss at -100. */
 const LOG_CLAMP = -100
@@ -41,6 +40,15 @@ export function bceLoss(p: tf.Tensor1D, target: 0 | 1, w?: tf.Tensor1D | null): 
   return tf.tidy(() => {
     const q = target === 1 ? p : tf.sub(1, p)
     return weightedMean(tf.neg(tf.maximum(tf.log(q), LOG_CLAMP)) as tf.Tensor1D, w)
+  })
+}
+
+/** nn.BCEWithLogitsLoss (mean): max(x, 0) - x*y + log(1 + exp(-|x|)). */
+export function bceWithLogits(logits: tf.Tensor1D, labels: tf.Tensor1D): tf.Scalar {
+  return tf.tidy(() => {
+    const x = logits
+    const terms = tf.add(tf.sub(tf.relu(x), tf.mul(x, labels)), tf.log1p(tf.exp(tf.neg(tf.abs(x)))))
+    return tf.mean(terms) as tf.Scalar
   })
 }
 

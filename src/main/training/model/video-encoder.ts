@@ -194,12 +194,3 @@ export function shuffleStories(stories: tf.Tensor5D, plan: OrderShuffle): { inpu
     return { input, labels: tf.tensor1d(plan.labels) }
   })
 }
-
-/** nn.BCEWithLogitsLoss (mean): max(x, 0) - x*y + log(1 + exp(-|x|)). */
-export function bceWithLogits(logits: tf.Tensor1D, labels: tf.Tensor1D): tf.Scalar {
-  return tf.tidy(() => {
-    const x = logits
-    const terms = tf.add(tf.sub(tf.relu(x), tf.mul(x, labels)), tf.log1p(tf.exp(tf.neg(tf.abs(x)))))
-    return tf.mean(terms) as tf.Scalar
-  })
-}
