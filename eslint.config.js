@@ -9,7 +9,7 @@ import globals from 'globals'
 const nodeBuiltins = ['node:*', 'fs', 'path', 'os', 'child_process', 'worker_threads', 'crypto', 'http', 'net', 'url', 'util', 'events', 'stream']
 
 export default tseslint.config(
-  { ignores: ['out/**', 'node_modules/**', 'dist/**', 'test-artifacts/**', '**/*.d.ts'] },
+  { ignores: ['out/**', 'native/build/**', '*-tmp.mts', 'node_modules/**', 'dist/**', 'test-artifacts/**', '**/*.d.ts'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   ...vue.configs['flat/recommended'],

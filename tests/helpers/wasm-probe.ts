@@ -1,7 +1,8 @@
 /**
  * Child-process probe for tests/integration/wasm-threads.test.ts: starts the wasm backend (the
  * thread count comes from CPCSV_WASM_THREADS), runs a conv, a matMul and a conv's filter
- * gradient on fixed inputs, and prints one JSON line.
+ * gradient on fixed inputs, and prints one JSON line. The test runs it with the native kernels off
+ * (CPCSV_NATIVE_KERNELS=0), so these ops exercise XNNPACK's threads.
  */
 import * as tf from '@tensorflow/tfjs'
 import { getThreadsCount } from '@tensorflow/tfjs-backend-wasm'

@@ -14,39 +14,10 @@ import {
   unregisterWasmKernels
 } from '../../src/main/training/engine/wasm-kernels'
 import { UserError } from '../../src/shared/result'
+import { expectMatchesCpu, values, type Fn } from '../helpers/backend-compare'
 import { relativeError } from '../helpers/tensors'
 
-type Fn = (...xs: tf.Tensor[]) => tf.Tensor
 type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]]
-
-/** Deterministic values in [-0.5, 0.5), so cpu and wasm see identical inputs. */
-function values(shape: number[], seed: number): Float32Array {
-  let state = seed * 7919 + 13
-  const out = new Float32Array(shape.reduce((a, b) => a * b, 1))
-  for (let i = 0; i < out.length; i++) {
-    state = (state * 1103515245 + 12345) % 2147483648
-    out[i] = state / 2147483648 - 0.5
-  }
-  return out
-}
-
-/** f's output and the gradients of <f(x), w> for every input, on one backend. */
-async function outputAndGrads(backend: string, shapes: number[][], f: Fn): Promise<Float32Array[]> {
-  await tf.setBackend(backend)
-  return tf.tidy(() => {
-    const xs = shapes.map((shape, i) => tf.tensor(values(shape, i + 1), shape))
-    const y = f(...xs)
-    const w = tf.tensor(values(y.shape, 99), y.shape)
-    const grads = tf.grads((...args: tf.Tensor[]) => tf.sum(tf.mul(f(...args), w)))(xs)
-    return [y, ...grads].map((t) => t.dataSync() as Float32Array)
-  })
-}
-
-async function expectMatchesCpu(shapes: number[][], f: Fn, tolerance = 1e-5): Promise<void> {
-  const expected = await outputAndGrads('cpu', shapes, f)
-  const actual = await outputAndGrads('wasm', shapes, f)
-  expected.forEach((ref, i) => expect(relativeError(actual[i], ref), `output ${i}`).toBeLessThanOrEqual(tolerance))
-}
 
 function wasmBackend(): BackendWasm {
   return tf.findBackend('wasm') as BackendWasm

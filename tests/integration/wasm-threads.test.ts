@@ -23,7 +23,7 @@ interface Outcome {
 }
 
 function run(env: Record<string, string>): { outcome: Outcome; stderr: string } {
-  const r = spawnSync(process.execPath, ['--import', 'tsx', PROBE], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 })
+  const r = spawnSync(process.execPath, ['--import', 'tsx', PROBE], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, CPCSV_NATIVE_KERNELS: '0', ...env }, timeout: 120_000 })
   expect(r.status, r.stderr).toBe(0)
   return { outcome: JSON.parse(r.stdout.trim().split('\n').pop() ?? '') as Outcome, stderr: r.stderr }
 }
@@ -38,8 +38,11 @@ describe('threaded wasm backend in Node', () => {
   it('takes the thread count from CPCSV_WASM_THREADS, else the logical cores, at most 8', () => {
     expect(wantedWasmThreads({ CPCSV_WASM_THREADS: '3' })).toBe(3)
     expect(wantedWasmThreads({ CPCSV_WASM_THREADS: '64' })).toBe(8)
-    expect(wantedWasmThreads({ CPCSV_WASM_THREADS: 'x' })).toBe(Math.min(8, availableParallelism()))
-    expect(wantedWasmThreads({})).toBe(Math.min(8, availableParallelism()))
+    expect(wantedWasmThreads({ CPCSV_WASM_THREADS: 'x' }, false)).toBe(Math.min(8, availableParallelism()))
+    expect(wantedWasmThreads({}, false)).toBe(Math.min(8, availableParallelism()))
+    // With the native kernels doing the heavy products, wasm stays on one thread unless asked.
+    expect(wantedWasmThreads({}, true)).toBe(1)
+    expect(wantedWasmThreads({ CPCSV_WASM_THREADS: '2' }, true)).toBe(2)
   })
 
   it('runs XNNPACK on two threads and gives the single-threaded results', () => {

@@ -12,6 +12,7 @@ import { createRequire } from 'node:module'
 import path from 'node:path'
 import { UserError } from '../../../shared/result'
 import { registerCpuKernels } from './cpu-kernels'
+import { nativeKernelsStatus } from './native-kernels'
 import { registerThreadedWasm, wantedWasmThreads, wasmThreads } from './wasm-threads'
 
 /** A backend the workbench can train on. */
@@ -121,7 +122,7 @@ async function loadWasm(): Promise<Attempt> {
   // Before the backend starts the count is the one asked for; afterwards the one it got.
   const threads = wasmThreads() ?? wantedWasmThreads()
   const threading = threads > 1 ? `${threads} threads` : 'one thread'
-  return { ok: true, reason: `WebAssembly (XNNPACK${simd ? ', SIMD' : ', no SIMD'}, ${threading})` }
+  return { ok: true, reason: `WebAssembly (XNNPACK${simd ? ', SIMD' : ', no SIMD'}, ${threading}) with ${nativeKernelsStatus()}` }
 }
 
 /** Loads what `name` needs without switching to it. */

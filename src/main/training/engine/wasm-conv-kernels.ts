@@ -11,11 +11,10 @@ import { backend_util } from '@tensorflow/tfjs'
 import type {
   Conv2DBackpropFilterAttrs,
   Conv2DBackpropInputAttrs,
-  KernelConfig,
   TensorInfo
 } from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
-import { Temporaries, WASM, callWasmKernel } from './wasm-kernel-util'
+import { Temporaries, callWasmKernel } from './wasm-kernel-util'
 import type { WasmKernelArgs } from './wasm-kernel-util'
 
 type ExplicitPad = [[number, number], [number, number], [number, number], [number, number]]
@@ -284,9 +283,3 @@ export function conv2DBackpropInputZeroInsert(args: WasmKernelArgs): TensorInfo 
 export function conv2DBackpropInput(args: WasmKernelArgs): TensorInfo {
   return conv2DBackpropInputSubPixel(args) ?? conv2DBackpropInputZeroInsert(args)
 }
-
-/** Kernel configs this module registers for the wasm backend. */
-export const wasmConvKernelConfigs: KernelConfig[] = [
-  { kernelName: 'Conv2DBackpropFilter', backendName: WASM, kernelFunc: conv2DBackpropFilter as unknown as KernelConfig['kernelFunc'] },
-  { kernelName: 'Conv2DBackpropInput', backendName: WASM, kernelFunc: conv2DBackpropInput as unknown as KernelConfig['kernelFunc'] }
-]

@@ -12,9 +12,9 @@
  * it packs the weight matrix once and reuses it for every call with the same tensor.
  */
 import { backend_util } from '@tensorflow/tfjs'
-import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs'
+import type { TensorInfo } from '@tensorflow/tfjs'
 import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
-import { Temporaries, WASM, callStockKernel as stock, callWasmKernel, sizeOf } from './wasm-kernel-util'
+import { Temporaries, callStockKernel as stock, callWasmKernel, sizeOf } from './wasm-kernel-util'
 import type { WasmKernelArgs } from './wasm-kernel-util'
 
 // Rough costs in ns, measured on the 2-core reference machine (only their ratios matter).
@@ -84,8 +84,3 @@ export function batchMatMul(args: WasmKernelArgs): TensorInfo {
     temps.dispose()
   }
 }
-
-/** Kernel configs this module registers for the wasm backend. */
-export const wasmMatMulKernelConfigs: KernelConfig[] = [
-  { kernelName: 'BatchMatMul', backendName: WASM, kernelFunc: batchMatMul as unknown as KernelConfig['kernelFunc'] }
-]

@@ -8,6 +8,7 @@
  * eagerly, so the tensor count does not change on the first step.
  */
 import * as tf from '@tensorflow/tfjs'
+import { adamUpdate, fusedKernelsAvailable } from '../engine/fused-kernels'
 
 /** lr, (beta1, beta2) and eps as torch.optim.Adam takes them. */
 export interface AdamOptions {
@@ -54,10 +55,19 @@ export class Adam {
     const [b1, b2] = this.options.betas
     const stepSize = this.lr / (1 - b1 ** this.step)
     const correction2 = Math.sqrt(1 - b2 ** this.step)
+    // One kernel per variable where the backend has it (wasm with the native kernels).
+    const fused = fusedKernelsAvailable()
     for (const slot of this.slots) {
       const g = grads[slot.variable.name]
       if (!g) continue
       tf.tidy(() => {
+        if (fused) {
+          const [p, m, v] = adamUpdate(slot.variable, slot.m, slot.v, g, { b1, b2, stepSize, correction2, eps: this.options.eps })
+          slot.m.assign(m)
+          slot.v.assign(v)
+          slot.variable.assign(p)
+          return
+        }
         const m = tf.add(tf.mul(slot.m, b1), tf.mul(g, 1 - b1))
         const v = tf.add(tf.mul(slot.v, b2), tf.mul(tf.square(g), 1 - b2))
         const denom = tf.add(tf.div(tf.sqrt(v), correction2), this.options.eps)

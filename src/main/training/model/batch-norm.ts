@@ -6,6 +6,7 @@
  * are PyTorch's defaults (TF's momentum 0.9 is the same thing; TF.js's eps 1e-3 is not).
  */
 import * as tf from '@tensorflow/tfjs'
+import { batchNormTrain, batchNormTrainGrad, fusedKernelsAvailable } from '../engine/fused-kernels'
 import { INIT_BN_GAMMA, INIT_ONE, INIT_ZERO, type ParamStore } from './params'
 import type { RunContext } from './tracer'
 
@@ -43,6 +44,7 @@ export class BatchNorm {
     if (!ctx.training) return tf.tidy(() => this.normalise(x, this.runningMean, this.runningVar))
     const axes = x.shape.slice(0, -1).map((_, i) => i)
     const count = x.size / x.shape[x.rank - 1]
+    if (fusedKernelsAvailable()) return this.applyFused(x, count)
     const fused = tf.customGrad((...args) => {
       const [input, gamma, beta, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc]
       const { mean, variance } = tf.moments(input, axes)
@@ -61,6 +63,30 @@ export class BatchNorm {
           const k = tf.div(tf.mul(dotp, tf.square(inv)), count)
           const inner = tf.sub(tf.sub(dy, tf.div(dbeta, count)), tf.mul(q, k))
           return [tf.mul(inner, tf.mul(inv, g)), tf.mul(dotp, inv), dbeta]
+        }
+      }
+    })
+    return fused(x, this.gamma, this.beta) as T
+  }
+
+  /**
+   * Training mode as two kernels of the backend (wasm with the native kernels): forward and
+   * backward each in one pass pair over the data, per-channel sums in double. Same formulas as
+   * `apply`'s composed version; the backward recomputes x - mean instead of saving it.
+   */
+  private applyFused<T extends tf.Tensor>(x: T, count: number): T {
+    const eps = this.opts.eps
+    const fused = tf.customGrad((...args) => {
+      const [input, gamma, beta, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc]
+      const [y, mean, variance] = batchNormTrain(input, gamma, beta, eps)
+      this.updateRunningStats(mean, variance, count)
+      const invstd = tf.rsqrt(tf.add(variance, eps))
+      save([input, mean, invstd, gamma])
+      return {
+        value: y,
+        gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+          const [xs, m, inv, g] = saved
+          return batchNormTrainGrad(dy, xs, m, inv, g)
         }
       }
     })

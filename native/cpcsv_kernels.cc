@@ -1,0 +1,1105 @@
+// Native float32 GEMM and convolution kernels for the workbench's TF.js `wasm` backend.
+//
+// The wasm backend keeps tensors in its heap (a WebAssembly.Memory); the project's kernels pass
+// views of that heap here, so the heavy products (Conv2D, its two gradients, BatchMatMul) run on
+// the CPU's own vector units (AVX2 + FMA where present, chosen at run time) and on all cores,
+// while everything else stays in wasm. Every function is synchronous and writes its result into
+// an output view the caller allocated. Layouts are TF.js's: images NHWC, filters HWIO, row-major
+// matrices.
+//
+// GEMM: C (+)= op(A) * op(B) with the classic packed blocking (KC x NC panels of B, MC x KC
+// blocks of A, a 6x16 register tile). Convolutions are im2col + GEMM on row chunks, so memory
+// stays bounded for any image size: forward y = cols(x) * W, filter gradient dW = cols(x)^T * dy,
+// input gradient dx = col2im(dy * W^T).
+#include <node_api.h>
+
+#include <algorithm>
+#include <cmath>
+#include <atomic>
+#include <condition_variable>
+#include <cstdint>
+#include <cstdlib>
+#include <cstring>
+#include <functional>
+#include <mutex>
+#include <thread>
+#include <vector>
+
+#if defined(__x86_64__) && (defined(__GNUC__) || defined(__clang__))
+#define CPCSV_X86_AVX2 1
+#include <immintrin.h>
+#endif
+
+namespace {
+
+constexpr int MR = 6;
+constexpr int NR = 16;
+constexpr int KC = 256;
+constexpr int MC = 96;
+constexpr int NC = 1024;
+
+// ---------------------------------------------------------------------------------------------
+// A small persistent thread pool: parallel_for(n, fn) runs fn(task, worker) for task in [0, n).
+
+class Pool {
+ public:
+  explicit Pool(int threads) : threads_(std::max(1, threads)) {
+    for (int i = 1; i < threads_; i++) workers_.emplace_back([this, i] { Loop(i); });
+  }
+  ~Pool() {
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      stop_ = true;
+    }
+    cv_.notify_all();
+    for (auto& t : workers_) t.join();
+  }
+  int threads() const { return threads_; }
+
+  void ParallelFor(int n, const std::function<void(int, int)>& fn) {
+    if (n <= 0) return;
+    if (threads_ == 1 || n == 1) {
+      for (int i = 0; i < n; i++) fn(i, 0);
+      return;
+    }
+    // Several JavaScript threads (the app and its training worker) may call in at once.
+    std::lock_guard<std::mutex> caller(call_mu_);
+    {
+      std::lock_guard<std::mutex> lock(mu_);
+      fn_ = &fn;
+      n_ = n;
+      next_.store(0);
+      pending_ = threads_ - 1;
+      generation_++;
+    }
+    cv_.notify_all();
+    Work(0);
+    std::unique_lock<std::mutex> lock(mu_);
+    done_cv_.wait(lock, [this] { return pending_ == 0; });
+    fn_ = nullptr;
+  }
+
+ private:
+  void Work(int worker) {
+    for (;;) {
+      int task = next_.fetch_add(1);
+      if (task >= n_) break;
+      (*fn_)(task, worker);
+    }
+  }
+  void Loop(int worker) {
+    uint64_t seen = 0;
+    for (;;) {
+      {
+        std::unique_lock<std::mutex> lock(mu_);
+        cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
+        if (stop_) return;
+        seen = generation_;
+      }
+      Work(worker);
+      {
+        std::lock_guard<std::mutex> lock(mu_);
+        if (--pending_ == 0) done_cv_.notify_one();
+      }
+    }
+  }
+
+  int threads_;
+  std::vector<std::thread> workers_;
+  std::mutex call_mu_;
+  std::mutex mu_;
+  std::condition_variable cv_;
+  std::condition_variable done_cv_;
+  const std::function<void(int, int)>* fn_ = nullptr;
+  int n_ = 0;
+  std::atomic<int> next_{0};
+  int pending_ = 0;
+  uint64_t generation_ = 0;
+  bool stop_ = false;
+};
+
+Pool* g_pool = nullptr;
+bool g_avx2 = false;
+
+int DefaultThreads() {
+  const char* env = std::getenv("CPCSV_NATIVE_THREADS");
+  int n = env != nullptr ? std::atoi(env) : 0;
+  if (n <= 0) n = static_cast<int>(std::thread::hardware_concurrency());
+  return std::min(std::max(n, 1), 16);
+}
+
+// ---------------------------------------------------------------------------------------------
+// GEMM. A matrix operand is a base pointer plus a row stride and a column stride, which covers
+// row-major, transposed and (for im2col chunks) sub-blocks without copies.
+
+struct Mat {
+  const float* p;
+  int64_t rs;
+  int64_t cs;
+  float at(int64_t i, int64_t j) const { return p[i * rs + j * cs]; }
+};
+
+// Packs rows [0, m) x cols [0, kc) of A into MR-row slivers: sliver s holds A[s*MR + r][k] at
+// k*MR + r, zero-padded to a multiple of MR rows.
+void PackA(const Mat& a, int m, int kc, float* dst) {
+  for (int i0 = 0; i0 < m; i0 += MR) {
+    int rows = std::min(MR, m - i0);
+    if (a.cs == 1 && rows == MR) {
+      const float* r[MR];
+      for (int r0 = 0; r0 < MR; r0++) r[r0] = a.p + (i0 + r0) * a.rs;
+      for (int k = 0; k < kc; k++) {
+        for (int r0 = 0; r0 < MR; r0++) dst[r0] = r[r0][k];
+        dst += MR;
+      }
+    } else if (a.rs == 1 && rows == MR) {
+      for (int k = 0; k < kc; k++) {
+        const float* col = a.p + i0 + k * a.cs;
+        for (int r0 = 0; r0 < MR; r0++) dst[r0] = col[r0];
+        dst += MR;
+      }
+    } else {
+      for (int k = 0; k < kc; k++) {
+        for (int r0 = 0; r0 < MR; r0++) dst[r0] = r0 < rows ? a.at(i0 + r0, k) : 0.0f;
+        dst += MR;
+      }
+    }
+  }
+}
+
+// Packs rows [0, kc) x cols [0, n) of B into NR-column slivers, zero-padded.
+void PackB(const Mat& b, int kc, int n, float* dst) {
+  for (int j0 = 0; j0 < n; j0 += NR) {
+    int cols = std::min(NR, n - j0);
+    if (b.cs == 1 && cols == NR) {
+      for (int k = 0; k < kc; k++) {
+        std::memcpy(dst, b.p + k * b.rs + j0, NR * sizeof(float));
+        dst += NR;
+      }
+    } else if (b.rs == 1) {
+      for (int k = 0; k < kc; k++) {
+        for (int c = 0; c < NR; c++) dst[c] = c < cols ? b.p[k + (j0 + c) * b.cs] : 0.0f;
+        dst += NR;
+      }
+    } else {
+      for (int k = 0; k < kc; k++) {
+        for (int c = 0; c < NR; c++) dst[c] = c < cols ? b.at(k, j0 + c) : 0.0f;
+        dst += NR;
+      }
+    }
+  }
+}
+
+// Writes (or adds) the mr x nr corner of a full MR x NR tile into C.
+inline void StoreTile(const float* tile, float* c, int64_t ldc, int mr, int nr, bool accumulate) {
+  for (int r = 0; r < mr; r++) {
+    float* row = c + r * ldc;
+    const float* t = tile + r * NR;
+    if (accumulate) {
+      for (int j = 0; j < nr; j++) row[j] += t[j];
+    } else {
+      for (int j = 0; j < nr; j++) row[j] = t[j];
+    }
+  }
+}
+
+void KernelGeneric(int kc, const float* a, const float* b, float* c, int64_t ldc, int mr, int nr, bool accumulate) {
+  float acc[MR * NR] = {0};
+  for (int k = 0; k < kc; k++) {
+    for (int r = 0; r < MR; r++) {
+      const float av = a[r];
+      for (int j = 0; j < NR; j++) acc[r * NR + j] += av * b[j];
+    }
+    a += MR;
+    b += NR;
+  }
+  StoreTile(acc, c, ldc, mr, nr, accumulate);
+}
+
+#ifdef CPCSV_X86_AVX2
+__attribute__((target("avx2,fma"))) void KernelAvx2(int kc, const float* a, const float* b, float* c, int64_t ldc,
+                                                     int mr, int nr, bool accumulate) {
+  __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
+  __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
+  __m256 c20 = _mm256_setzero_ps(), c21 = _mm256_setzero_ps();
+  __m256 c30 = _mm256_setzero_ps(), c31 = _mm256_setzero_ps();
+  __m256 c40 = _mm256_setzero_ps(), c41 = _mm256_setzero_ps();
+  __m256 c50 = _mm256_setzero_ps(), c51 = _mm256_setzero_ps();
+  for (int k = 0; k < kc; k++) {
+    const __m256 b0 = _mm256_loadu_ps(b);
+    const __m256 b1 = _mm256_loadu_ps(b + 8);
+    __m256 av = _mm256_broadcast_ss(a);
+    c00 = _mm256_fmadd_ps(av, b0, c00);
+    c01 = _mm256_fmadd_ps(av, b1, c01);
+    av = _mm256_broadcast_ss(a + 1);
+    c10 = _mm256_fmadd_ps(av, b0, c10);
+    c11 = _mm256_fmadd_ps(av, b1, c11);
+    av = _mm256_broadcast_ss(a + 2);
+    c20 = _mm256_fmadd_ps(av, b0, c20);
+    c21 = _mm256_fmadd_ps(av, b1, c21);
+    av = _mm256_broadcast_ss(a + 3);
+    c30 = _mm256_fmadd_ps(av, b0, c30);
+    c31 = _mm256_fmadd_ps(av, b1, c31);
+    av = _mm256_broadcast_ss(a + 4);
+    c40 = _mm256_fmadd_ps(av, b0, c40);
+    c41 = _mm256_fmadd_ps(av, b1, c41);
+    av = _mm256_broadcast_ss(a + 5);
+    c50 = _mm256_fmadd_ps(av, b0, c50);
+    c51 = _mm256_fmadd_ps(av, b1, c51);
+    a += MR;
+    b += NR;
+  }
+  if (mr == MR && nr == NR) {
+    __m256 rows[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
+    for (int r = 0; r < MR; r++) {
+      float* row = c + r * ldc;
+      if (accumulate) {
+        rows[r][0] = _mm256_add_ps(rows[r][0], _mm256_loadu_ps(row));
+        rows[r][1] = _mm256_add_ps(rows[r][1], _mm256_loadu_ps(row + 8));
+      }
+      _mm256_storeu_ps(row, rows[r][0]);
+      _mm256_storeu_ps(row + 8, rows[r][1]);
+    }
+    return;
+  }
+  alignas(32) float tile[MR * NR];
+  _mm256_store_ps(tile + 0, c00);
+  _mm256_store_ps(tile + 8, c01);
+  _mm256_store_ps(tile + 16, c10);
+  _mm256_store_ps(tile + 24, c11);
+  _mm256_store_ps(tile + 32, c20);
+  _mm256_store_ps(tile + 40, c21);
+  _mm256_store_ps(tile + 48, c30);
+  _mm256_store_ps(tile + 56, c31);
+  _mm256_store_ps(tile + 64, c40);
+  _mm256_store_ps(tile + 72, c41);
+  _mm256_store_ps(tile + 80, c50);
+  _mm256_store_ps(tile + 88, c51);
+  StoreTile(tile, c, ldc, mr, nr, accumulate);
+}
+#endif
+
+// Per-thread packing buffers, grown on demand and kept for the life of the thread.
+struct Scratch {
+  std::vector<float> a;
+  std::vector<float> b;
+  std::vector<float> cols;
+  std::vector<float> acc;
+};
+thread_local Scratch t_scratch;
+
+// Single-threaded C[m x n] (+)= A[m x k] * B[k x n]; C row-major with leading dimension ldc.
+void GemmSerial(int m, int n, int k, const Mat& a, const Mat& b, float* c, int64_t ldc, bool accumulate) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate) {
+      for (int i = 0; i < m; i++) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+    }
+    return;
+  }
+  Scratch& s = t_scratch;
+  const int nc_max = std::min(n, NC);
+  s.b.resize(static_cast<size_t>(KC) * ((nc_max + NR - 1) / NR) * NR);
+  s.a.resize(static_cast<size_t>(KC) * MC);
+  for (int jc = 0; jc < n; jc += NC) {
+    const int nc = std::min(NC, n - jc);
+    for (int pc = 0; pc < k; pc += KC) {
+      const int kc = std::min(KC, k - pc);
+      const bool acc = accumulate || pc > 0;
+      PackB(Mat{b.p + pc * b.rs + jc * b.cs, b.rs, b.cs}, kc, nc, s.b.data());
+      for (int ic = 0; ic < m; ic += MC) {
+        const int mc = std::min(MC, m - ic);
+        PackA(Mat{a.p + ic * a.rs + pc * a.cs, a.rs, a.cs}, mc, kc, s.a.data());
+        for (int jr = 0; jr < nc; jr += NR) {
+          const int nr = std::min(NR, nc - jr);
+          const float* bp = s.b.data() + static_cast<size_t>(jr) * kc;
+          for (int ir = 0; ir < mc; ir += MR) {
+            const int mr = std::min(MR, mc - ir);
+            const float* ap = s.a.data() + static_cast<size_t>(ir) * kc;
+            float* cp = c + (ic + ir) * ldc + jc + jr;
+#ifdef CPCSV_X86_AVX2
+            if (g_avx2) {
+              KernelAvx2(kc, ap, bp, cp, ldc, mr, nr, acc);
+              continue;
+            }
+#endif
+            KernelGeneric(kc, ap, bp, cp, ldc, mr, nr, acc);
+          }
+        }
+      }
+    }
+  }
+}
+
+// Splits a GEMM over the pool: by row blocks when there are enough rows, else by column blocks.
+void Gemm(int m, int n, int k, const Mat& a, const Mat& b, float* c, int64_t ldc, bool accumulate) {
+  const int threads = g_pool->threads();
+  const double macs = static_cast<double>(m) * n * k;
+  if (threads == 1 || macs < 2.0e5) {
+    GemmSerial(m, n, k, a, b, c, ldc, accumulate);
+    return;
+  }
+  if (m >= n || m >= threads * MC) {
+    const int rows = std::max(MR, ((m + threads - 1) / threads + MR - 1) / MR * MR);
+    const int tasks = (m + rows - 1) / rows;
+    g_pool->ParallelFor(tasks, [&](int t, int) {
+      const int i0 = t * rows;
+      GemmSerial(std::min(rows, m - i0), n, k, Mat{a.p + i0 * a.rs, a.rs, a.cs}, b, c + i0 * ldc, ldc, accumulate);
+    });
+  } else {
+    const int cols = std::max(NR, ((n + threads - 1) / threads + NR - 1) / NR * NR);
+    const int tasks = (n + cols - 1) / cols;
+    g_pool->ParallelFor(tasks, [&](int t, int) {
+      const int j0 = t * cols;
+      GemmSerial(m, std::min(cols, n - j0), k, a, Mat{b.p + j0 * b.cs, b.rs, b.cs}, c + j0, ldc, accumulate);
+    });
+  }
+}
+
+// ---------------------------------------------------------------------------------------------
+// Convolutions (NHWC input, HWIO filter), im2col on chunks of output rows.
+
+struct ConvGeom {
+  int n, h, w, ci;      // input
+  int ho, wo, co;       // output
+  int kh, kw;           // filter
+  int sh, sw, dh, dw;   // strides, dilations
+  int pt, pl;           // top / left padding
+  int64_t K() const { return static_cast<int64_t>(kh) * kw * ci; }
+  int64_t rows() const { return static_cast<int64_t>(n) * ho * wo; }
+  bool pointwise() const { return kh == 1 && kw == 1 && sh == 1 && sw == 1 && pt == 0 && pl == 0; }
+};
+
+// Output pixel index -> (image, row, column), stepped along a chunk without divisions.
+struct PixelCursor {
+  int b, oy, ox;
+  PixelCursor(const ConvGeom& g, int64_t p)
+      : b(static_cast<int>(p / (static_cast<int64_t>(g.wo) * g.ho))),
+        oy(static_cast<int>((p / g.wo) % g.ho)),
+        ox(static_cast<int>(p % g.wo)) {}
+  void Next(const ConvGeom& g) {
+    if (++ox < g.wo) return;
+    ox = 0;
+    if (++oy < g.ho) return;
+    oy = 0;
+    b++;
+  }
+};
+
+// Rows r0 .. r0+rows of the im2col matrix (one output pixel each) into dst[rows x K]: for each
+// tap (fy, fx) the ci input channels, zeros where the tap falls in the padding.
+void Im2colRows(const ConvGeom& g, const float* x, int64_t r0, int rows, float* dst) {
+  const int64_t K = g.K();
+  PixelCursor at(g, r0);
+  for (int r = 0; r < rows; r++, at.Next(g)) {
+    float* out = dst + r * K;
+    for (int fy = 0; fy < g.kh; fy++) {
+      const int iy = at.oy * g.sh - g.pt + fy * g.dh;
+      const bool row_in = iy >= 0 && iy < g.h;
+      const float* line = x + (static_cast<int64_t>(at.b) * g.h + iy) * g.w * g.ci;
+      for (int fx = 0; fx < g.kw; fx++) {
+        const int ix = at.ox * g.sw - g.pl + fx * g.dw;
+        float* o = out + (static_cast<int64_t>(fy) * g.kw + fx) * g.ci;
+        if (!row_in || ix < 0 || ix >= g.w) {
+          for (int c = 0; c < g.ci; c++) o[c] = 0.0f;
+        } else {
+          const float* src = line + static_cast<int64_t>(ix) * g.ci;
+          for (int c = 0; c < g.ci; c++) o[c] = src[c];
+        }
+      }
+    }
+  }
+}
+
+// Adds im2col rows `src` back onto the image dx (the adjoint of Im2colRows).
+void Col2imRows(const ConvGeom& g, const float* src, int64_t r0, int rows, float* dx) {
+  const int64_t K = g.K();
+  PixelCursor at(g, r0);
+  for (int r = 0; r < rows; r++, at.Next(g)) {
+    const float* in = src + r * K;
+    for (int fy = 0; fy < g.kh; fy++) {
+      const int iy = at.oy * g.sh - g.pt + fy * g.dh;
+      if (iy < 0 || iy >= g.h) continue;
+      float* line = dx + (static_cast<int64_t>(at.b) * g.h + iy) * g.w * g.ci;
+      for (int fx = 0; fx < g.kw; fx++) {
+        const int ix = at.ox * g.sw - g.pl + fx * g.dw;
+        if (ix < 0 || ix >= g.w) continue;
+        const float* v = in + (static_cast<int64_t>(fy) * g.kw + fx) * g.ci;
+        float* o = line + static_cast<int64_t>(ix) * g.ci;
+        for (int c = 0; c < g.ci; c++) o[c] += v[c];
+      }
+    }
+  }
+}
+
+// Rows of one im2col chunk: about 128 KiB of columns (so they stay in L2 between im2col and
+// packing), a whole number of MR tiles.
+int ChunkRows(const ConvGeom& g) {
+  const int64_t target = std::max<int64_t>(MR * 8, (32 * 1024) / std::max<int64_t>(1, g.K()));
+  return static_cast<int>(std::min<int64_t>(g.rows(), (target + MR - 1) / MR * MR));
+}
+
+// Direct convolutions for layers with few channels (a generator's last layers, a
+// discriminator's first): im2col would copy each input value kh*kw times to feed a product only
+// a few columns wide, so these keep the filter in L1 and the outputs in registers instead.
+// Forward and input gradient are both "gather" convolutions: each output pixel sums, over the
+// taps, a run of input channels times a (channels x 8 outputs) filter slice.
+#ifdef CPCSV_X86_AVX2
+constexpr int PX = 8;  // output pixels per register block
+
+// wp[((t * cin + c) * groups + gi) * 8 + lane] = filter for tap t, input channel c, output
+// channel gi * 8 + lane (zero past the last). Forward: c = ci, out = co. Input gradient: c = co,
+// out = ci (the filter read transposed).
+std::vector<float> PackGatherFilter(const ConvGeom& g, const float* w, bool input_gradient) {
+  const int taps = g.kh * g.kw;
+  const int cin = input_gradient ? g.co : g.ci;
+  const int cout = input_gradient ? g.ci : g.co;
+  const int groups = (cout + 7) / 8;
+  std::vector<float> wp(static_cast<size_t>(taps) * cin * groups * 8, 0.0f);
+  for (int t = 0; t < taps; t++) {
+    for (int c = 0; c < cin; c++) {
+      float* dst = wp.data() + (static_cast<size_t>(t) * cin + c) * groups * 8;
+      for (int o = 0; o < cout; o++) {
+        dst[o] = input_gradient ? w[(static_cast<int64_t>(t) * g.ci + o) * g.co + c] : w[(static_cast<int64_t>(t) * g.ci + c) * g.co + o];
+      }
+    }
+  }
+  return wp;
+}
+
+// PX output pixels: out[j][0..cout) = sum_t sum_c src[j * taps + t][c] * wp[t][c][...].
+// src entries point at a run of cin input values, or are null for taps that read padding; out[j]
+// is null for the unused tail of a row. A tap no pixel reads is skipped, which is what makes
+// strided input gradients cheap (pixels come in blocks of one stride phase).
+__attribute__((target("avx2,fma"))) void GatherBlock(const float* const* src, int taps, int cin, const float* wp,
+                                                      int cout, float* const* out, const float* zeros) {
+  const int groups = (cout + 7) / 8;
+  for (int gi = 0; gi < groups; gi++) {
+    __m256 a0 = _mm256_setzero_ps(), a1 = _mm256_setzero_ps(), a2 = _mm256_setzero_ps(), a3 = _mm256_setzero_ps();
+    __m256 a4 = _mm256_setzero_ps(), a5 = _mm256_setzero_ps(), a6 = _mm256_setzero_ps(), a7 = _mm256_setzero_ps();
+    for (int t = 0; t < taps; t++) {
+      const float* s0 = src[0 * taps + t];
+      const float* s1 = src[1 * taps + t];
+      const float* s2 = src[2 * taps + t];
+      const float* s3 = src[3 * taps + t];
+      const float* s4 = src[4 * taps + t];
+      const float* s5 = src[5 * taps + t];
+      const float* s6 = src[6 * taps + t];
+      const float* s7 = src[7 * taps + t];
+      if (s0 == nullptr && s1 == nullptr && s2 == nullptr && s3 == nullptr && s4 == nullptr && s5 == nullptr &&
+          s6 == nullptr && s7 == nullptr) {
+        continue;
+      }
+      if (s0 == nullptr) s0 = zeros;
+      if (s1 == nullptr) s1 = zeros;
+      if (s2 == nullptr) s2 = zeros;
+      if (s3 == nullptr) s3 = zeros;
+      if (s4 == nullptr) s4 = zeros;
+      if (s5 == nullptr) s5 = zeros;
+      if (s6 == nullptr) s6 = zeros;
+      if (s7 == nullptr) s7 = zeros;
+      const float* wt = wp + (static_cast<size_t>(t) * cin * groups + gi) * 8;
+      const size_t wstride = static_cast<size_t>(groups) * 8;
+      for (int c = 0; c < cin; c++) {
+        const __m256 wv = _mm256_loadu_ps(wt + c * wstride);
+        a0 = _mm256_fmadd_ps(_mm256_broadcast_ss(s0 + c), wv, a0);
+        a1 = _mm256_fmadd_ps(_mm256_broadcast_ss(s1 + c), wv, a1);
+        a2 = _mm256_fmadd_ps(_mm256_broadcast_ss(s2 + c), wv, a2);
+        a3 = _mm256_fmadd_ps(_mm256_broadcast_ss(s3 + c), wv, a3);
+        a4 = _mm256_fmadd_ps(_mm256_broadcast_ss(s4 + c), wv, a4);
+        a5 = _mm256_fmadd_ps(_mm256_broadcast_ss(s5 + c), wv, a5);
+        a6 = _mm256_fmadd_ps(_mm256_broadcast_ss(s6 + c), wv, a6);
+        a7 = _mm256_fmadd_ps(_mm256_broadcast_ss(s7 + c), wv, a7);
+      }
+    }
+    const __m256 acc[PX] = {a0, a1, a2, a3, a4, a5, a6, a7};
+    const int lanes = std::min(8, cout - gi * 8);
+    for (int j = 0; j < PX; j++) {
+      if (out[j] == nullptr) continue;
+      if (lanes == 8) {
+        _mm256_storeu_ps(out[j] + gi * 8, acc[j]);
+      } else {
+        alignas(32) float tmp[8];
+        _mm256_store_ps(tmp, acc[j]);
+        for (int l = 0; l < lanes; l++) out[j][gi * 8 + l] = tmp[l];
+      }
+    }
+  }
+}
+
+// One gather convolution: out[b, y, x, :] = sum over taps (fy, fx) with ytab[y * kh + fy] and
+// xtab[x * kw + fx] both >= 0 of src[b, ytab, xtab, :] * wp[tap]. The tables hold the source row
+// / column a tap reads (or -1 where it reads padding), the same for every image and row.
+struct GatherPlan {
+  int n, out_h, out_w, out_ch;
+  int phase;  // pixels of a block are `phase` apart along x (the stride, for input gradients)
+  const float* src;
+  int src_h, src_w, src_ch;
+  int kh, kw;
+  std::vector<int> ytab, xtab;
+};
+
+void DirectGather(const GatherPlan& p, const std::vector<float>& wp, float* out) {
+  const int taps = p.kh * p.kw;
+  const int rows = p.n * p.out_h;
+  const std::vector<float> zeros(p.src_ch, 0.0f);
+  const int tasks = std::min(rows, g_pool->threads() * 8);
+  // Blocks of PX pixels of one phase: phase 0 is x = 0, phase, 2 phase, ...
+  const int per_phase = (p.out_w + PX * p.phase - 1) / (PX * p.phase);
+  const int blocks = per_phase * p.phase;
+  g_pool->ParallelFor(tasks, [&](int task, int) {
+    std::vector<const float*> src(static_cast<size_t>(PX) * taps);
+    float* dst[PX];
+    for (int row = task; row < rows; row += tasks) {
+      const int b = row / p.out_h, y = row % p.out_h;
+      const int* yt = p.ytab.data() + y * p.kh;
+      const float* image = p.src + static_cast<int64_t>(b) * p.src_h * p.src_w * p.src_ch;
+      for (int block = 0; block < blocks; block++) {
+        const int ph = block / per_phase;
+        const int x0 = ph + (block % per_phase) * PX * p.phase;
+        for (int j = 0; j < PX; j++) {
+          const int x = x0 + j * p.phase;
+          const float** s = src.data() + j * taps;
+          if (x >= p.out_w) {
+            dst[j] = nullptr;
+            for (int t = 0; t < taps; t++) s[t] = nullptr;
+            continue;
+          }
+          dst[j] = out + (static_cast<int64_t>(row) * p.out_w + x) * p.out_ch;
+          const int* xt = p.xtab.data() + x * p.kw;
+          for (int fy = 0; fy < p.kh; fy++) {
+            const int sy = yt[fy];
+            for (int fx = 0; fx < p.kw; fx++) {
+              const int sx = xt[fx];
+              s[fy * p.kw + fx] = (sy < 0 || sx < 0) ? nullptr : image + (static_cast<int64_t>(sy) * p.src_w + sx) * p.src_ch;
+            }
+          }
+        }
+        GatherBlock(src.data(), taps, p.src_ch, wp.data(), p.out_ch, dst, zeros.data());
+      }
+    }
+  });
+}
+
+// Forward taps: output o reads input o * stride - pad + f * dilation.
+std::vector<int> ForwardTable(int out, int k, int stride, int pad, int dilation, int in) {
+  std::vector<int> t(static_cast<size_t>(out) * k);
+  for (int o = 0; o < out; o++) {
+    for (int f = 0; f < k; f++) {
+      const int i = o * stride - pad + f * dilation;
+      t[o * k + f] = i >= 0 && i < in ? i : -1;
+    }
+  }
+  return t;
+}
+
+// Input-gradient taps: input i receives from the output o with o * stride - pad + f * dilation = i.
+std::vector<int> BackwardTable(int in, int k, int stride, int pad, int dilation, int out) {
+  std::vector<int> t(static_cast<size_t>(in) * k);
+  for (int i = 0; i < in; i++) {
+    for (int f = 0; f < k; f++) {
+      const int num = i + pad - f * dilation;
+      const int o = num >= 0 && num % stride == 0 ? num / stride : -1;
+      t[i * k + f] = o >= 0 && o < out ? o : -1;
+    }
+  }
+  return t;
+}
+
+void DirectForward(const ConvGeom& g, const float* x, const float* w, float* y) {
+  const GatherPlan plan{g.n, g.ho, g.wo, g.co, 1, x, g.h, g.w, g.ci, g.kh, g.kw,
+                        ForwardTable(g.ho, g.kh, g.sh, g.pt, g.dh, g.h), ForwardTable(g.wo, g.kw, g.sw, g.pl, g.dw, g.w)};
+  DirectGather(plan, PackGatherFilter(g, w, false), y);
+}
+
+void DirectBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx) {
+  const GatherPlan plan{g.n, g.h, g.w, g.ci, g.sw, dy, g.ho, g.wo, g.co, g.kh, g.kw,
+                        BackwardTable(g.h, g.kh, g.sh, g.pt, g.dh, g.ho), BackwardTable(g.w, g.kw, g.sw, g.pl, g.dw, g.wo)};
+  DirectGather(plan, PackGatherFilter(g, w, true), dx);
+}
+
+// acc[c] (8 output channels) += x[c] * dy for one pixel, C input channels at a time.
+template <int C>
+__attribute__((target("avx2,fma"))) inline void FilterAccumulate(__m256* acc, const float* xs, __m256 dv) {
+  for (int c = 0; c < C; c++) acc[c] = _mm256_fmadd_ps(_mm256_broadcast_ss(xs + c), dv, acc[c]);
+}
+
+// dW for one tap, input channels [c0, c0 + C), output channels [o0, o0 + lanes), over output
+// rows [r0, r1), added onto part[taps x ci x co].
+template <int C>
+__attribute__((target("avx2,fma"))) void FilterTap(const ConvGeom& g, const float* x, const float* dy, int fy, int fx,
+                                                    int c0, int o0, int lanes, int r0, int r1, float* part) {
+  __m256 acc[C];
+  for (int c = 0; c < C; c++) acc[c] = _mm256_setzero_ps();
+  alignas(32) int32_t mask_bits[8];
+  for (int l = 0; l < 8; l++) mask_bits[l] = l < lanes ? -1 : 0;
+  const __m256i mask = _mm256_load_si256(reinterpret_cast<const __m256i*>(mask_bits));
+  for (int row = r0; row < r1; row++) {
+    const int b = row / g.ho, oy = row % g.ho;
+    const int iy = oy * g.sh - g.pt + fy * g.dh;
+    if (iy < 0 || iy >= g.h) continue;
+    const float* xrow = x + (static_cast<int64_t>(b) * g.h + iy) * g.w * g.ci + c0;
+    const float* drow = dy + static_cast<int64_t>(row) * g.wo * g.co + o0;
+    for (int ox = 0; ox < g.wo; ox++) {
+      const int ix = ox * g.sw - g.pl + fx * g.dw;
+      if (ix < 0 || ix >= g.w) continue;
+      const __m256 dv = lanes == 8 ? _mm256_loadu_ps(drow + ox * g.co) : _mm256_maskload_ps(drow + ox * g.co, mask);
+      FilterAccumulate<C>(acc, xrow + static_cast<int64_t>(ix) * g.ci, dv);
+    }
+  }
+  alignas(32) float tmp[8];
+  for (int c = 0; c < C; c++) {
+    _mm256_store_ps(tmp, acc[c]);
+    float* dst = part + ((static_cast<int64_t>(fy) * g.kw + fx) * g.ci + c0 + c) * g.co + o0;
+    for (int l = 0; l < lanes; l++) dst[l] += tmp[l];
+  }
+}
+
+using FilterTapFn = void (*)(const ConvGeom&, const float*, const float*, int, int, int, int, int, int, int, float*);
+constexpr FilterTapFn kFilterTaps[8] = {FilterTap<1>, FilterTap<2>, FilterTap<3>, FilterTap<4>,
+                                        FilterTap<5>, FilterTap<6>, FilterTap<7>, FilterTap<8>};
+
+void DirectBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw) {
+  const int rows = g.n * g.ho;
+  const int threads = g_pool->threads();
+  // One fixed row range and partial sum per task, added in task order: the result does not
+  // depend on which thread ran what (stop + resume reproduces a run exactly).
+  const int tasks = std::min(rows, threads);
+  const size_t size = static_cast<size_t>(g.K()) * g.co;
+  std::vector<std::vector<float>> partial(tasks);
+  g_pool->ParallelFor(tasks, [&](int task, int) {
+    std::vector<float>& part = partial[task];
+    part.assign(size, 0.0f);
+    const int r0 = static_cast<int>(static_cast<int64_t>(rows) * task / tasks);
+    const int r1 = static_cast<int>(static_cast<int64_t>(rows) * (task + 1) / tasks);
+    for (int fy = 0; fy < g.kh; fy++) {
+      for (int fx = 0; fx < g.kw; fx++) {
+        for (int o0 = 0; o0 < g.co; o0 += 8) {
+          for (int c0 = 0; c0 < g.ci; c0 += 8) {
+            const int cs = std::min(8, g.ci - c0);
+            kFilterTaps[cs - 1](g, x, dy, fy, fx, c0, o0, std::min(8, g.co - o0), r0, r1, part.data());
+          }
+        }
+      }
+    }
+  });
+  std::fill(dw, dw + size, 0.0f);
+  for (const auto& part : partial) {
+    for (size_t i = 0; i < size; i++) dw[i] += part[i];
+  }
+}
+#endif
+
+// Whether a convolution's gather side is narrow enough for the direct kernels.
+bool UseDirect(int out_channels) {
+#ifdef CPCSV_X86_AVX2
+  return g_avx2 && out_channels <= 16 && std::getenv("CPCSV_NATIVE_NO_DIRECT") == nullptr;
+#else
+  (void)out_channels;
+  return false;
+#endif
+}
+
+void Conv2dForward(const ConvGeom& g, const float* x, const float* w, float* y) {
+  const int64_t K = g.K();
+  const int64_t rows = g.rows();
+  const Mat filter{w, g.co, 1};
+#ifdef CPCSV_X86_AVX2
+  if (UseDirect(g.co) && !g.pointwise()) return DirectForward(g, x, w, y);
+#endif
+  if (g.pointwise()) {
+    Gemm(static_cast<int>(rows), g.co, static_cast<int>(K), Mat{x, K, 1}, filter, y, g.co, false);
+    return;
+  }
+  const int chunk = ChunkRows(g);
+  const int tasks = static_cast<int>((rows + chunk - 1) / chunk);
+  g_pool->ParallelFor(tasks, [&](int t, int) {
+    const int64_t r0 = static_cast<int64_t>(t) * chunk;
+    const int n = static_cast<int>(std::min<int64_t>(chunk, rows - r0));
+    Scratch& s = t_scratch;
+    s.cols.resize(static_cast<size_t>(n) * K);
+    Im2colRows(g, x, r0, n, s.cols.data());
+    GemmSerial(n, g.co, static_cast<int>(K), Mat{s.cols.data(), K, 1}, filter, y + r0 * g.co, g.co, false);
+  });
+}
+
+// dW[K x co] = cols(x)^T * dy, summed over row chunks.
+void Conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw) {
+  const int64_t K = g.K();
+  const int64_t rows = g.rows();
+  const int threads = g_pool->threads();
+#ifdef CPCSV_X86_AVX2
+  if (UseDirect(std::min(g.ci, g.co)) && !g.pointwise()) return DirectBackpropFilter(g, x, dy, dw);
+#endif
+  if (g.pointwise()) {
+    Gemm(static_cast<int>(K), g.co, static_cast<int>(rows), Mat{x, 1, K}, Mat{dy, g.co, 1}, dw, g.co, false);
+    return;
+  }
+  // Chunks in fixed groups, one partial sum per group, added in group order (deterministic).
+  const int chunk = ChunkRows(g);
+  const int chunks = static_cast<int>((rows + chunk - 1) / chunk);
+  const int tasks = std::min(chunks, threads);
+  const size_t size = static_cast<size_t>(K) * g.co;
+  std::vector<std::vector<float>> partial(tasks);
+  g_pool->ParallelFor(tasks, [&](int task, int) {
+    std::vector<float>& acc = partial[task];
+    acc.assign(size, 0.0f);
+    Scratch& s = t_scratch;
+    for (int c = chunks * task / tasks; c < chunks * (task + 1) / tasks; c++) {
+      const int64_t r0 = static_cast<int64_t>(c) * chunk;
+      const int n = static_cast<int>(std::min<int64_t>(chunk, rows - r0));
+      s.cols.resize(static_cast<size_t>(n) * K);
+      Im2colRows(g, x, r0, n, s.cols.data());
+      GemmSerial(static_cast<int>(K), g.co, n, Mat{s.cols.data(), 1, K}, Mat{dy + r0 * g.co, g.co, 1}, acc.data(), g.co, true);
+    }
+  });
+  std::fill(dw, dw + size, 0.0f);
+  for (const auto& part : partial) {
+    for (size_t i = 0; i < size; i++) dw[i] += part[i];
+  }
+}
+
+// dx = col2im(dy * W^T). Workers own whole images, so their scatter-adds never overlap.
+void Conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx) {
+  const int64_t K = g.K();
+  const Mat filterT{w, 1, g.co};
+#ifdef CPCSV_X86_AVX2
+  if (UseDirect(g.ci) && !g.pointwise()) return DirectBackpropInput(g, dy, w, dx);
+#endif
+  if (g.pointwise()) {
+    Gemm(static_cast<int>(g.rows()), static_cast<int>(K), g.co, Mat{dy, g.co, 1}, filterT, dx, K, false);
+    return;
+  }
+  std::fill(dx, dx + static_cast<int64_t>(g.n) * g.h * g.w * g.ci, 0.0f);
+  const int64_t per_image = static_cast<int64_t>(g.ho) * g.wo;
+  const int chunk = static_cast<int>(std::min<int64_t>(ChunkRows(g), per_image));
+  g_pool->ParallelFor(g.n, [&](int b, int) {
+    Scratch& s = t_scratch;
+    for (int64_t off = 0; off < per_image; off += chunk) {
+      const int64_t r0 = b * per_image + off;
+      const int n = static_cast<int>(std::min<int64_t>(chunk, per_image - off));
+      s.cols.resize(static_cast<size_t>(n) * K);
+      GemmSerial(n, static_cast<int>(K), g.co, Mat{dy + r0 * g.co, g.co, 1}, filterT, s.cols.data(), K, false);
+      Col2imRows(g, s.cols.data(), r0, n, dx);
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// Training-mode batch normalisation over x viewed as (M rows, C channels), and Adam. Per-channel
+// sums are accumulated in double: the input gradient's sum(dy) and <dy, x - mean> cancel heavily
+// (a following layer's batch norm makes dy nearly orthogonal to both), and float sums over the
+// 40k rows of a 64x64 layer lost three digits there.
+
+// Tasks for `rows` rows of `row_cost` values: one for small work, else one per thread.
+int RowTasks(int64_t rows, int64_t row_cost) {
+  return rows * row_cost < 32768 ? 1 : static_cast<int>(std::min<int64_t>(rows, g_pool->threads()));
+}
+
+// Splits rows into RowTasks fixed ranges over the pool; fn(r0, r1, task).
+template <typename Fn>
+void ForRowBlocks(int64_t rows, int64_t row_cost, const Fn& fn) {
+  const int tasks = RowTasks(rows, row_cost);
+  g_pool->ParallelFor(tasks, [&](int t, int) { fn(rows * t / tasks, rows * (t + 1) / tasks, t); });
+}
+
+// Per-channel sums of a(x) and b(x) over rows: one partial per fixed row range, added in order.
+template <typename Fn>
+void ChannelSums(int64_t rows, int c, const Fn& add_row, std::vector<double>& s1, std::vector<double>& s2) {
+  const int tasks = RowTasks(rows, c);
+  std::vector<std::vector<double>> p1(tasks, std::vector<double>(c, 0.0)), p2(tasks, std::vector<double>(c, 0.0));
+  ForRowBlocks(rows, c, [&](int64_t r0, int64_t r1, int task) {
+    double* a = p1[task].data();
+    double* b = p2[task].data();
+    for (int64_t r = r0; r < r1; r++) add_row(r, a, b);
+  });
+  s1.assign(c, 0.0);
+  s2.assign(c, 0.0);
+  for (int t = 0; t < tasks; t++) {
+    for (int j = 0; j < c; j++) {
+      s1[j] += p1[t][j];
+      s2[j] += p2[t][j];
+    }
+  }
+}
+
+// y = (x - mean) * gamma / sqrt(var + eps) + beta; mean and biased variance out.
+void BatchNormForward(int64_t rows, int c, const float* x, const float* gamma, const float* beta, double eps, float* y,
+                      float* mean_out, float* var_out) {
+  std::vector<double> sum, sq;
+  ChannelSums(rows, c, [&](int64_t r, double* a, double* b) {
+    const float* xr = x + r * c;
+    for (int j = 0; j < c; j++) {
+      const double v = xr[j];
+      a[j] += v;
+      b[j] += v * v;
+    }
+  }, sum, sq);
+  std::vector<float> scale(c);
+  for (int j = 0; j < c; j++) {
+    const double mean = sum[j] / static_cast<double>(rows);
+    const double var = std::max(0.0, sq[j] / static_cast<double>(rows) - mean * mean);
+    mean_out[j] = static_cast<float>(mean);
+    var_out[j] = static_cast<float>(var);
+    scale[j] = static_cast<float>(gamma[j] / std::sqrt(var + eps));
+  }
+  ForRowBlocks(rows, c, [&](int64_t r0, int64_t r1, int) {
+    for (int64_t r = r0; r < r1; r++) {
+      const float* xr = x + r * c;
+      float* yr = y + r * c;
+      for (int j = 0; j < c; j++) yr[j] = (xr[j] - mean_out[j]) * scale[j] + beta[j];
+    }
+  });
+}
+
+// dbeta = sum(dy), dgamma = <dy, x - mean> invstd,
+// dx = (dy - dbeta / M - (x - mean) <dy, x - mean> invstd^2 / M) invstd gamma.
+void BatchNormBackward(int64_t rows, int c, const float* dy, const float* x, const float* mean, const float* invstd,
+                       const float* gamma, float* dx, float* dgamma, float* dbeta) {
+  std::vector<double> sdy, sdyx;
+  ChannelSums(rows, c, [&](int64_t r, double* a, double* b) {
+    const float* d = dy + r * c;
+    const float* xr = x + r * c;
+    for (int j = 0; j < c; j++) {
+      a[j] += d[j];
+      b[j] += static_cast<double>(d[j]) * (static_cast<double>(xr[j]) - mean[j]);
+    }
+  }, sdy, sdyx);
+  std::vector<float> a(c), b(c), k(c);
+  const double m = static_cast<double>(rows);
+  for (int j = 0; j < c; j++) {
+    const double inv = invstd[j];
+    dbeta[j] = static_cast<float>(sdy[j]);
+    dgamma[j] = static_cast<float>(sdyx[j] * inv);
+    // dx = dy * a + (x - mean) * b + k, with a = invstd gamma, b = -a <dy, x-mean> invstd^2 / M,
+    // k = -a sum(dy) / M.
+    const double scale = inv * gamma[j];
+    a[j] = static_cast<float>(scale);
+    b[j] = static_cast<float>(-scale * sdyx[j] * inv * inv / m);
+    k[j] = static_cast<float>(-scale * sdy[j] / m);
+  }
+  ForRowBlocks(rows, c, [&](int64_t r0, int64_t r1, int) {
+    for (int64_t r = r0; r < r1; r++) {
+      const float* d = dy + r * c;
+      const float* xr = x + r * c;
+      float* o = dx + r * c;
+      for (int j = 0; j < c; j++) o[j] = d[j] * a[j] + (xr[j] - mean[j]) * b[j] + k[j];
+    }
+  });
+}
+
+// torch.optim.Adam (no weight decay, no amsgrad), in place on fresh copies:
+// m = b1 m + (1 - b1) g; v = b2 v + (1 - b2) g^2; p -= step_size m / (sqrt(v) / c2 + eps).
+// The (1 - beta) factors come in computed in double, as PyTorch passes them (a float 1 - 0.999f
+// differs from float(0.001) by 1e-5 relative).
+void AdamUpdate(int64_t n, const float* p, const float* m, const float* v, const float* g, float b1, float one_b1,
+                float b2, float one_b2, float step_size, float c2, float eps, float* p_out, float* m_out, float* v_out) {
+  ForRowBlocks(n, 1, [&](int64_t i0, int64_t i1, int) {
+    for (int64_t i = i0; i < i1; i++) {
+      const float gi = g[i];
+      const float mi = b1 * m[i] + one_b1 * gi;
+      const float vi = b2 * v[i] + one_b2 * (gi * gi);
+      const float denom = std::sqrt(vi) / c2 + eps;
+      m_out[i] = mi;
+      v_out[i] = vi;
+      p_out[i] = p[i] - step_size * (mi / denom);
+    }
+  });
+}
+
+// ---------------------------------------------------------------------------------------------
+// N-API glue.
+
+napi_value Throw(napi_env env, const char* message) {
+  napi_throw_error(env, nullptr, message);
+  return nullptr;
+}
+
+bool GetFloats(napi_env env, napi_value value, float** data, size_t* length) {
+  napi_typedarray_type type;
+  void* raw = nullptr;
+  napi_value buffer;
+  size_t offset;
+  if (napi_get_typedarray_info(env, value, &type, length, &raw, &buffer, &offset) != napi_ok) return false;
+  if (type != napi_float32_array) return false;
+  *data = static_cast<float*>(raw);
+  return true;
+}
+
+bool GetInts(napi_env env, napi_value value, int64_t* out, size_t count) {
+  uint32_t length = 0;
+  if (napi_get_array_length(env, value, &length) != napi_ok || length != count) return false;
+  for (uint32_t i = 0; i < count; i++) {
+    napi_value item;
+    if (napi_get_element(env, value, i, &item) != napi_ok) return false;
+    if (napi_get_value_int64(env, item, &out[i]) != napi_ok) return false;
+  }
+  return true;
+}
+
+// conv2d(kind, x|dy, w|dy, out, [n,h,w,ci, ho,wo,co, kh,kw, sh,sw, dh,dw, pt,pl])
+// kind 0: forward (x, w -> y); 1: filter gradient (x, dy -> dw); 2: input gradient (dy, w -> dx).
+napi_value Conv2d(napi_env env, napi_callback_info info) {
+  size_t argc = 5;
+  napi_value argv[5];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 5) return Throw(env, "conv2d expects (kind, a, b, out, geometry)");
+  int32_t kind = -1;
+  napi_get_value_int32(env, argv[0], &kind);
+  int64_t v[15];
+  if (!GetInts(env, argv[4], v, 15)) return Throw(env, "conv2d: geometry must be an array of 15 integers");
+  ConvGeom g{static_cast<int>(v[0]), static_cast<int>(v[1]), static_cast<int>(v[2]), static_cast<int>(v[3]),
+             static_cast<int>(v[4]), static_cast<int>(v[5]), static_cast<int>(v[6]), static_cast<int>(v[7]),
+             static_cast<int>(v[8]), static_cast<int>(v[9]), static_cast<int>(v[10]), static_cast<int>(v[11]),
+             static_cast<int>(v[12]), static_cast<int>(v[13]), static_cast<int>(v[14])};
+  float *a, *b, *out;
+  size_t la, lb, lo;
+  if (!GetFloats(env, argv[1], &a, &la) || !GetFloats(env, argv[2], &b, &lb) || !GetFloats(env, argv[3], &out, &lo)) {
+    return Throw(env, "conv2d: operands must be Float32Arrays");
+  }
+  const size_t xs = static_cast<size_t>(g.n) * g.h * g.w * g.ci;
+  const size_t ys = static_cast<size_t>(g.rows()) * g.co;
+  const size_t ws = static_cast<size_t>(g.K()) * g.co;
+  bool ok = false;
+  if (kind == 0) ok = la == xs && lb == ws && lo == ys;
+  if (kind == 1) ok = la == xs && lb == ys && lo == ws;
+  if (kind == 2) ok = la == ys && lb == ws && lo == xs;
+  if (!ok) return Throw(env, "conv2d: operand sizes do not match the geometry");
+  if (kind == 0) Conv2dForward(g, a, b, out);
+  if (kind == 1) Conv2dBackpropFilter(g, a, b, out);
+  if (kind == 2) Conv2dBackpropInput(g, a, b, out);
+  return nullptr;
+}
+
+// matmul(a, b, c, [batch, m, n, k, transA, transB, batchA, batchB]): c[i] = op(a[i]) * op(b[i]),
+// where batchA / batchB are 0 for an operand broadcast over the batch.
+napi_value MatMul(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 4) return Throw(env, "matmul expects (a, b, c, dims)");
+  int64_t v[8];
+  if (!GetInts(env, argv[3], v, 8)) return Throw(env, "matmul: dims must be an array of 8 integers");
+  const int64_t batch = v[0], m = v[1], n = v[2], k = v[3];
+  const bool ta = v[4] != 0, tb = v[5] != 0, ba = v[6] != 0, bb = v[7] != 0;
+  float *a, *b, *c;
+  size_t la, lb, lc;
+  if (!GetFloats(env, argv[0], &a, &la) || !GetFloats(env, argv[1], &b, &lb) || !GetFloats(env, argv[2], &c, &lc)) {
+    return Throw(env, "matmul: operands must be Float32Arrays");
+  }
+  if (la != static_cast<size_t>((ba ? batch : 1) * m * k) || lb != static_cast<size_t>((bb ? batch : 1) * k * n) ||
+      lc != static_cast<size_t>(batch * m * n)) {
+    return Throw(env, "matmul: operand sizes do not match the dimensions");
+  }
+  for (int64_t i = 0; i < batch; i++) {
+    const float* ap = a + (ba ? i * m * k : 0);
+    const float* bp = b + (bb ? i * k * n : 0);
+    const Mat am = ta ? Mat{ap, 1, m} : Mat{ap, k, 1};
+    const Mat bm = tb ? Mat{bp, 1, k} : Mat{bp, n, 1};
+    Gemm(static_cast<int>(m), static_cast<int>(n), static_cast<int>(k), am, bm, c + i * m * n, n, false);
+  }
+  return nullptr;
+}
+
+// batchnorm(x, gamma, beta, y, mean, variance, [rows, channels], eps)
+napi_value BatchNorm(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 8) return Throw(env, "batchnorm expects (x, gamma, beta, y, mean, variance, dims, eps)");
+  int64_t d[2];
+  if (!GetInts(env, argv[6], d, 2)) return Throw(env, "batchnorm: dims must be [rows, channels]");
+  double eps = 0;
+  napi_get_value_double(env, argv[7], &eps);
+  float* f[6];
+  size_t len[6];
+  for (int i = 0; i < 6; i++) {
+    if (!GetFloats(env, argv[i], &f[i], &len[i])) return Throw(env, "batchnorm: operands must be Float32Arrays");
+  }
+  const size_t rows = static_cast<size_t>(d[0]), c = static_cast<size_t>(d[1]);
+  if (len[0] != rows * c || len[3] != rows * c || len[1] != c || len[2] != c || len[4] != c || len[5] != c) {
+    return Throw(env, "batchnorm: operand sizes do not match the dimensions");
+  }
+  BatchNormForward(d[0], static_cast<int>(c), f[0], f[1], f[2], eps, f[3], f[4], f[5]);
+  return nullptr;
+}
+
+// batchnormGrad(dy, x, mean, invstd, gamma, dx, dgamma, dbeta, [rows, channels])
+napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
+  size_t argc = 9;
+  napi_value argv[9];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 9) return Throw(env, "batchnormGrad expects (dy, x, mean, invstd, gamma, dx, dgamma, dbeta, dims)");
+  int64_t d[2];
+  if (!GetInts(env, argv[8], d, 2)) return Throw(env, "batchnormGrad: dims must be [rows, channels]");
+  float* f[8];
+  size_t len[8];
+  for (int i = 0; i < 8; i++) {
+    if (!GetFloats(env, argv[i], &f[i], &len[i])) return Throw(env, "batchnormGrad: operands must be Float32Arrays");
+  }
+  const size_t rows = static_cast<size_t>(d[0]), c = static_cast<size_t>(d[1]);
+  const size_t expect[8] = {rows * c, rows * c, c, c, c, rows * c, c, c};
+  for (int i = 0; i < 8; i++) {
+    if (len[i] != expect[i]) return Throw(env, "batchnormGrad: operand sizes do not match the dimensions");
+  }
+  BatchNormBackward(d[0], static_cast<int>(c), f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
+  return nullptr;
+}
+
+// adam(p, m, v, g, pOut, mOut, vOut, [b1, 1 - b1, b2, 1 - b2, stepSize, correction2, eps])
+napi_value Adam(napi_env env, napi_callback_info info) {
+  size_t argc = 8;
+  napi_value argv[8];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 8) return Throw(env, "adam expects (p, m, v, g, pOut, mOut, vOut, hyper)");
+  float* f[7];
+  size_t len[7];
+  for (int i = 0; i < 7; i++) {
+    if (!GetFloats(env, argv[i], &f[i], &len[i])) return Throw(env, "adam: operands must be Float32Arrays");
+    if (len[i] != len[0]) return Throw(env, "adam: operands differ in size");
+  }
+  float h[7];
+  for (uint32_t i = 0; i < 7; i++) {
+    napi_value item;
+    double value = 0;
+    if (napi_get_element(env, argv[7], i, &item) != napi_ok || napi_get_value_double(env, item, &value) != napi_ok) {
+      return Throw(env, "adam: hyper-parameters must be [b1, 1 - b1, b2, 1 - b2, stepSize, correction2, eps]");
+    }
+    h[i] = static_cast<float>(value);
+  }
+  AdamUpdate(static_cast<int64_t>(len[0]), f[0], f[1], f[2], f[3], h[0], h[1], h[2], h[3], h[4], h[5], h[6], f[4], f[5], f[6]);
+  return nullptr;
+}
+
+napi_value Info(napi_env env, napi_callback_info) {
+  napi_value obj, threads, simd;
+  napi_create_object(env, &obj);
+  napi_create_int32(env, g_pool->threads(), &threads);
+  napi_create_string_utf8(env, g_avx2 ? "avx2+fma" : "generic", NAPI_AUTO_LENGTH, &simd);
+  napi_set_named_property(env, obj, "threads", threads);
+  napi_set_named_property(env, obj, "simd", simd);
+  return obj;
+}
+
+napi_value Init(napi_env env, napi_value exports) {
+#ifdef CPCSV_X86_AVX2
+  __builtin_cpu_init();
+  g_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && std::getenv("CPCSV_NATIVE_GENERIC") == nullptr;
+#endif
+  // One pool per process (worker threads share it); it lives until the process exits.
+  static std::once_flag once;
+  std::call_once(once, [] { g_pool = new Pool(DefaultThreads()); });
+  napi_property_descriptor props[] = {
+      {"conv2d", nullptr, Conv2d, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"matmul", nullptr, MatMul, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchnorm", nullptr, BatchNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"batchnormGrad", nullptr, BatchNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
+  };
+  napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);
+  return exports;
+}
+
+}  // namespace
+
+NAPI_MODULE(NODE_GYP_MODULE_NAME, Init)

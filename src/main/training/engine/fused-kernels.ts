@@ -1,0 +1,117 @@
+/**
+ * Fused training kernels the model uses where the backend has them: training-mode batch
+ * normalisation (forward and backward) and the Adam update. On wasm with the native kernel
+ * library each is one kernel call instead of 10-25 element-wise kernels, and batch norm's
+ * per-channel sums are accumulated in double (see native/cpcsv_kernels.cc). Elsewhere (`cpu`,
+ * `tensorflow`, wasm without the library) the model composes the same formulas from tf ops.
+ *
+ * They are kernels of their own (registered for wasm only, run through the engine), so their
+ * results are ordinary tracked tensors.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs'
+import { nativeKernels, type NativeKernels } from './native-kernels'
+import { WASM, sizeOf } from './wasm-kernel-util'
+import type { WasmKernelArgs } from './wasm-kernel-util'
+
+const BATCH_NORM = 'CpcsvBatchNormTrain'
+const BATCH_NORM_GRAD = 'CpcsvBatchNormTrainGrad'
+const ADAM = 'CpcsvAdam'
+
+/** Whether the active backend runs the fused kernels now. */
+export function fusedKernelsAvailable(): boolean {
+  return tf.getBackend() === WASM && nativeKernels() != null && tf.getKernel(ADAM, WASM) != null
+}
+
+/** Training-mode batch norm over the last axis: [y, mean, variance (biased)]. */
+export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
+  return tf.engine().runKernel(BATCH_NORM, { x, gamma, beta }, { eps }) as unknown as [tf.Tensor, tf.Tensor1D, tf.Tensor1D]
+}
+
+/** Batch norm's backward from its saved input: [dx, dgamma, dbeta]. */
+export function batchNormTrainGrad(
+  dy: tf.Tensor,
+  x: tf.Tensor,
+  mean: tf.Tensor,
+  invstd: tf.Tensor,
+  gamma: tf.Tensor
+): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
+  return tf.engine().runKernel(BATCH_NORM_GRAD, { dy, x, mean, invstd, gamma }, {}) as unknown as [tf.Tensor, tf.Tensor1D, tf.Tensor1D]
+}
+
+/** Adam's hyper-parameters for one step, as adam.ts computes them. */
+export interface AdamStep {
+  b1: number
+  b2: number
+  stepSize: number
+  correction2: number
+  eps: number
+}
+
+/** One Adam update: [param, m, v] after the step. */
+export function adamUpdate(param: tf.Tensor, m: tf.Tensor, v: tf.Tensor, grad: tf.Tensor, step: AdamStep): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  return tf.engine().runKernel(ADAM, { param, m, v, grad }, { ...step }) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor]
+}
+
+function native(): NativeKernels {
+  const kernels = nativeKernels()
+  if (kernels == null) throw new Error('fused kernels need the native kernel library (see fusedKernelsAvailable)')
+  return kernels
+}
+
+function requireFloat(kernel: string, ...infos: TensorInfo[]): void {
+  for (const t of infos) if (t.dtype !== 'float32') throw new Error(`${kernel} takes float32 tensors, got ${t.dtype}`)
+}
+
+function heapOf(args: WasmKernelArgs): (t: TensorInfo) => Float32Array {
+  return (t) => args.backend.typedArrayFromHeap(t) as Float32Array
+}
+
+function batchNormKernel(args: WasmKernelArgs): TensorInfo[] {
+  const { x, gamma, beta } = args.inputs
+  requireFloat(BATCH_NORM, x, gamma, beta)
+  const channels = x.shape[x.shape.length - 1]
+  const { backend } = args
+  const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput([channels], 'float32'), backend.makeOutput([channels], 'float32')]
+  const heap = heapOf(args)
+  native().batchnorm(heap(x), heap(gamma), heap(beta), heap(outs[0]), heap(outs[1]), heap(outs[2]),
+    [sizeOf(x.shape) / channels, channels], args.attrs.eps as number)
+  return outs
+}
+
+function batchNormGradKernel(args: WasmKernelArgs): TensorInfo[] {
+  const { dy, x, mean, invstd, gamma } = args.inputs
+  requireFloat(BATCH_NORM_GRAD, dy, x, mean, invstd, gamma)
+  const channels = x.shape[x.shape.length - 1]
+  const { backend } = args
+  const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput([channels], 'float32'), backend.makeOutput([channels], 'float32')]
+  const heap = heapOf(args)
+  native().batchnormGrad(heap(dy), heap(x), heap(mean), heap(invstd), heap(gamma), heap(outs[0]), heap(outs[1]), heap(outs[2]),
+    [sizeOf(x.shape) / channels, channels])
+  return outs
+}
+
+function adamKernel(args: WasmKernelArgs): TensorInfo[] {
+  const { param, m, v, grad } = args.inputs
+  requireFloat(ADAM, param, m, v, grad)
+  const step = args.attrs as unknown as AdamStep
+  const { backend } = args
+  const outs = [0, 1, 2].map(() => backend.makeOutput(param.shape, 'float32'))
+  const heap = heapOf(args)
+  native().adam(heap(param), heap(m), heap(v), heap(grad), heap(outs[0]), heap(outs[1]), heap(outs[2]),
+    [step.b1, 1 - step.b1, step.b2, 1 - step.b2, step.stepSize, step.correction2, step.eps])
+  return outs
+}
+
+const kernel = (kernelName: string, kernelFunc: (args: WasmKernelArgs) => TensorInfo[]): KernelConfig => ({
+  kernelName,
+  backendName: WASM,
+  kernelFunc: kernelFunc as unknown as KernelConfig['kernelFunc']
+})
+
+/** Kernel configs this module registers for the wasm backend. */
+export const fusedKernelConfigs: KernelConfig[] = [
+  kernel(BATCH_NORM, batchNormKernel),
+  kernel(BATCH_NORM_GRAD, batchNormGradKernel),
+  kernel(ADAM, adamKernel)
+]

@@ -1,0 +1,80 @@
+/**
+ * The project's native kernel library (`native/cpcsv_kernels.cc`, built by
+ * scripts/build-native.mjs during `npm install`): float32 GEMM and convolutions with the CPU's
+ * own vector units (AVX2 + FMA where present) on all cores. The wasm backend's heaviest kernels
+ * (Conv2D, its two gradients, BatchMatMul) hand it views of the wasm heap; see
+ * wasm-native-kernels.ts. Where the library did not build (no C++ compiler at install time) or
+ * `CPCSV_NATIVE_KERNELS=0` is set, those kernels stay on XNNPACK inside wasm.
+ */
+import { existsSync } from 'node:fs'
+import { createRequire } from 'node:module'
+import path from 'node:path'
+import { packageRoot } from '../../paths'
+
+/** The functions `cpcsv_kernels.node` exports. Every array is written in place, synchronously. */
+export interface NativeKernels {
+  /**
+   * kind 0: y = conv(x, w); 1: dW from (x, dy); 2: dx from (dy, w). NHWC images, HWIO filter.
+   * geometry: [n, h, w, ci, ho, wo, co, kh, kw, strideH, strideW, dilationH, dilationW, padTop, padLeft].
+   */
+  conv2d(kind: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array, geometry: number[]): void
+  /** c[i] = op(a[i])·op(b[i]); dims: [batch, m, n, k, transA, transB, aIsBatched, bIsBatched]. */
+  matmul(a: Float32Array, b: Float32Array, c: Float32Array, dims: number[]): void
+  /** Training-mode batch norm over (rows, channels): y, mean and biased variance out (sums in double). */
+  batchnorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, variance: Float32Array, dims: number[], eps: number): void
+  /** Its backward: dx, dgamma, dbeta from dy, x, mean, 1/sqrt(var + eps) and gamma. */
+  batchnormGrad(dy: Float32Array, x: Float32Array, mean: Float32Array, invstd: Float32Array, gamma: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, dims: number[]): void
+  /** torch.optim.Adam's update into new arrays; hyper: [b1, 1 - b1, b2, 1 - b2, stepSize, sqrt(1 - b2^t), eps]. */
+  adam(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, hyper: number[]): void
+  info(): { threads: number; simd: string }
+}
+
+/** Where the build puts the library, relative to the package root. */
+export const NATIVE_LIBRARY = path.join('native', 'build', 'Release', 'cpcsv_kernels.node')
+
+interface LoadResult {
+  kernels: NativeKernels | null
+  reason: string
+}
+
+let loaded: LoadResult | null = null
+
+function load(): LoadResult {
+  const setting = process.env.CPCSV_NATIVE_KERNELS
+  if (setting === '0' || setting === 'off') {
+    return { kernels: null, reason: 'native kernels off (CPCSV_NATIVE_KERNELS=0)' }
+  }
+  const file = path.join(packageRoot(), NATIVE_LIBRARY)
+  if (!existsSync(file)) {
+    return { kernels: null, reason: `native kernels not built (${file} is missing; run npm run build:native)` }
+  }
+  try {
+    const kernels = createRequire(import.meta.url)(file) as NativeKernels
+    const { threads, simd } = kernels.info()
+    return { kernels, reason: `native kernels (${simd}, ${threads} threads)` }
+  } catch (error) {
+    const message = error instanceof Error ? error.message.split('\n')[0] : String(error)
+    return { kernels: null, reason: `native kernels failed to load from ${file}: ${message}` }
+  }
+}
+
+/** The native library, or null where it is unavailable or switched off (loaded once). */
+export function nativeKernels(): NativeKernels | null {
+  loaded ??= load()
+  return loaded.kernels
+}
+
+/** One line on whether the native kernels are in use, and why not. */
+export function nativeKernelsStatus(): string {
+  loaded ??= load()
+  return loaded.reason
+}
+
+/** Tests and benchmarks switch the native path off and on again without a new process. */
+export function setNativeKernelsEnabled(enabled: boolean): void {
+  if (!enabled) {
+    loaded = { kernels: null, reason: 'native kernels off (switched off in this process)' }
+  } else {
+    loaded = null
+  }
+}

@@ -1,0 +1,213 @@
+/**
+ * The native kernel library behind wasm's Conv2D, its gradients and BatchMatMul
+ * (src/main/training/engine/native-kernels.ts): every path it picks (direct kernels for few
+ * channels, im2col + GEMM with chunking and K blocking, pointwise, threaded row and column
+ * splits, the portable non-AVX2 kernel) and the fused batch norm and Adam kernels against the
+ * `cpu` backend or the composed tf ops, plus the fallback to XNNPACK when it is switched off.
+ */
+import * as tf from '@tensorflow/tfjs'
+import type { BackendWasm } from '@tensorflow/tfjs-backend-wasm'
+import { spawnSync } from 'node:child_process'
+import path from 'node:path'
+import { afterEach, beforeAll, describe, expect, it } from 'vitest'
+import { initBackend } from '../../src/main/training/engine/backend'
+import { fusedKernelsAvailable } from '../../src/main/training/engine/fused-kernels'
+import { nativeKernels, nativeKernelsStatus, setNativeKernelsEnabled } from '../../src/main/training/engine/native-kernels'
+import { Adam } from '../../src/main/training/model/adam'
+import { BatchNorm } from '../../src/main/training/model/batch-norm'
+import { ParamStore } from '../../src/main/training/model/params'
+import { TRAIN_CONTEXT } from '../../src/main/training/model/tracer'
+import { expectMatchesCpu, values, type Fn } from '../helpers/backend-compare'
+import { relativeError } from '../helpers/tensors'
+
+type Pad = 'same' | 'valid' | number | [[number, number], [number, number], [number, number], [number, number]]
+
+const ROOT = path.resolve(__dirname, '../..')
+const built = nativeKernels() != null
+
+beforeAll(async () => {
+  const result = await initBackend('wasm')
+  expect(result.name).toBe('wasm')
+  expect(result.reason).toContain(nativeKernelsStatus())
+})
+
+afterEach(() => setNativeKernelsEnabled(true))
+
+describe('native kernel library', () => {
+  it('is built by npm install on this machine (scripts/build-native.mjs)', () => {
+    // A machine without a C++ compiler trains without it; this one has g++ (see README).
+    expect(nativeKernelsStatus()).toMatch(/^native kernels \((avx2\+fma|generic), \d+ threads\)$/)
+  })
+})
+
+describe.skipIf(!built)('native conv2d and its gradients match cpu', () => {
+  interface Case { x: number[]; k: number; co: number; stride: number | [number, number]; pad: Pad; dilation?: number }
+  const explicit: Pad = [[0, 0], [2, 1], [1, 2], [0, 0]]
+  const cases: Array<[string, Case]> = [
+    ['few channels (direct), k3 same', { x: [2, 9, 7, 3], k: 3, co: 5, stride: 1, pad: 'same' }],
+    ['few channels, k4 stride 2 pad 1 (PyTorch 4/2/1)', { x: [3, 16, 16, 3], k: 4, co: 8, stride: 2, pad: 1 }],
+    ['few channels, stride 2 valid', { x: [1, 9, 9, 4], k: 3, co: 6, stride: 2, pad: 'valid' }],
+    ['few channels, explicit asymmetric pads', { x: [2, 8, 9, 3], k: 3, co: 4, stride: 1, pad: explicit }],
+    ['few channels, strides [1, 2]', { x: [2, 9, 10, 3], k: 3, co: 4, stride: [1, 2], pad: 'same' }],
+    ['one channel in and out', { x: [2, 12, 12, 1], k: 3, co: 1, stride: 1, pad: 'same' }],
+    ['channel blocks past 8 (12 -> 13)', { x: [2, 8, 8, 12], k: 3, co: 13, stride: 1, pad: 'same' }],
+    ['many channels (im2col + GEMM), K past one block', { x: [2, 10, 10, 64], k: 3, co: 40, stride: 1, pad: 'same' }],
+    ['many channels, stride 2', { x: [2, 12, 12, 24], k: 4, co: 32, stride: 2, pad: 1 }],
+    ['rows over several im2col chunks', { x: [2, 40, 40, 3], k: 3, co: 20, stride: 1, pad: 'same' }],
+    ['wide input, narrow output (17 -> 9)', { x: [2, 8, 8, 17], k: 3, co: 9, stride: 1, pad: 'same' }],
+    ['pointwise 1x1', { x: [3, 6, 5, 20], k: 1, co: 24, stride: 1, pad: 'valid' }],
+    ['4x4 valid over a 4x4 map (discriminator output)', { x: [3, 4, 4, 40], k: 4, co: 1, stride: 4, pad: 'valid' }]
+  ]
+  it.each(cases)('%s', async (_name, c) => {
+    const f: Fn = (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, c.stride, c.pad, 'NHWC', c.dilation ?? 1)
+    await expectMatchesCpu([c.x, [c.k, c.k, c.x[3], c.co]], f, 2e-5)
+  })
+
+  it('dilation 2 (forward only: TF.js has no gradient for dilated conv2d)', async () => {
+    for (const [ci, co] of [[3, 5], [20, 24]]) {
+      const f: Fn = (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 1, 'same', 'NHWC', 2)
+      await expectMatchesCpu([[2, 11, 11, ci], [3, 3, ci, co]], f, 2e-5, false)
+    }
+  })
+
+  it('conv2dTranspose (its forward is Conv2DBackpropInput) matches', async () => {
+    const f: Fn = (x, w) => tf.conv2dTranspose(x as tf.Tensor4D, w as tf.Tensor4D, [2, 16, 16, 6], 2, 'same')
+    await expectMatchesCpu([[2, 8, 8, 10], [4, 4, 6, 10]], f, 2e-5)
+  })
+
+  it('leaves no tensors and no backend data behind', async () => {
+    await tf.setBackend('wasm')
+    const backend = tf.findBackend('wasm') as BackendWasm
+    const x = tf.tensor4d(values([2, 9, 9, 6], 1), [2, 9, 9, 6])
+    const w = tf.tensor4d(values([3, 3, 6, 20], 2), [3, 3, 6, 20])
+    const before = { tensors: tf.memory().numTensors, data: backend.numDataIds() }
+    tf.dispose(tf.grads((a: tf.Tensor, b: tf.Tensor) => tf.sum(tf.conv2d(a as tf.Tensor4D, b as tf.Tensor4D, 2, 'same')))([x, w]))
+    expect(tf.memory().numTensors).toBe(before.tensors)
+    expect(backend.numDataIds()).toBe(before.data)
+    tf.dispose([x, w])
+  })
+})
+
+describe.skipIf(!built)('native matMul matches cpu', () => {
+  const cases: Array<[string, number[][], boolean, boolean]> = [
+    ['plain, small', [[4, 3], [3, 5]], false, false],
+    ['transposed A', [[30, 40], [30, 50]], true, false],
+    ['transposed B', [[40, 30], [50, 30]], false, true],
+    ['both transposed', [[30, 40], [50, 30]], true, true],
+    ['threads split rows', [[500, 200], [200, 3]], false, false],
+    ['threads split columns', [[3, 200], [200, 500]], false, false],
+    ['K past one block, edge tiles', [[37, 613], [613, 29]], false, false],
+    ['batched', [[4, 7, 9], [4, 9, 5]], false, false]
+  ]
+  it.each(cases)('%s', async (_name, shapes, ta, tb) => {
+    const f: Fn = (a, b) => tf.matMul(a, b, ta, tb)
+    await expectMatchesCpu(shapes, f, 2e-5)
+  })
+
+  // Forward only: TF.js's BatchMatMul gradient does not sum over a broadcast batch.
+  it.each([
+    ['batch broadcast on A', [[1, 7, 9], [4, 9, 5]], false, false],
+    ['batch broadcast on B, transposed', [[4, 9, 7], [5, 9]], true, true]
+  ] as Array<[string, number[][], boolean, boolean]>)('%s', async (_name, shapes, ta, tb) => {
+    await expectMatchesCpu(shapes, (a, b) => tf.matMul(a, b, ta, tb), 2e-5, false)
+  })
+})
+
+describe('with the native kernels switched off, XNNPACK takes over', () => {
+  it('conv2d, its gradients and a transposed matMul still match cpu', async () => {
+    setNativeKernelsEnabled(false)
+    expect(nativeKernels()).toBeNull()
+    await expectMatchesCpu([[2, 9, 9, 3], [4, 4, 3, 8]], (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 1))
+    await expectMatchesCpu([[40, 30], [50, 30]], (a, b) => tf.matMul(a, b, false, true))
+  })
+})
+
+describe.skipIf(!built)('portable kernel and one thread (CPCSV_NATIVE_GENERIC, CPCSV_NATIVE_THREADS)', () => {
+  it('gives the AVX2, multi-threaded results', () => {
+    const probe = path.join(ROOT, 'tests', 'helpers', 'native-probe.ts')
+    const run = (env: Record<string, string>): { info: { threads: number; simd: string }; conv: number[]; dw: number[]; dx: number[]; mm: number[] } => {
+      const r = spawnSync(process.execPath, ['--import', 'tsx', probe], { cwd: ROOT, encoding: 'utf8', env: { ...process.env, ...env }, timeout: 120_000 })
+      expect(r.status, r.stderr).toBe(0)
+      return JSON.parse(r.stdout.trim().split('\n').pop()!)
+    }
+    const fast = run({})
+    const generic = run({ CPCSV_NATIVE_GENERIC: '1', CPCSV_NATIVE_THREADS: '1' })
+    expect(generic.info).toEqual({ threads: 1, simd: 'generic' })
+    expect(fast.info.threads).toBeGreaterThanOrEqual(1)
+    for (const key of ['conv', 'dw', 'dx', 'mm'] as const) {
+      expect(relativeError(Float32Array.from(generic[key]), Float32Array.from(fast[key])), key).toBeLessThan(1e-5)
+    }
+  })
+})
+
+describe.skipIf(!built)('fused training kernels (batch norm, Adam) equal the composed tf ops', () => {
+  /** y, dx, dgamma, dbeta and the running statistics of one training-mode BatchNorm call. */
+  async function batchNormRun(backend: string, fused: boolean, shape: number[]): Promise<Float32Array[]> {
+    await tf.setBackend(backend)
+    setNativeKernelsEnabled(fused)
+    const channels = shape[shape.length - 1]
+    const store = new ParamStore('G', { seed: 3 })
+    const bn = new BatchNorm(store, 'bn', channels, { momentum: 0.1, eps: 1e-5 })
+    tf.tidy(() => {
+      bn.gamma.assign(tf.tensor1d(values([channels], 5)).add(1))
+      bn.beta.assign(tf.tensor1d(values([channels], 6)))
+    })
+    // An offset mean and a spread of scales, where one-pass float sums would lose digits.
+    const x0 = tf.tidy(() => tf.tensor(values(shape, 1), shape).mul(tf.linspace(0.5, 4, channels)).add(3))
+    const x = tf.variable(x0)
+    const w = tf.tensor(values(shape, 9), shape)
+    let y: Float32Array = new Float32Array()
+    const { value, grads } = tf.variableGrads(() => {
+      const out = bn.apply(x, TRAIN_CONTEXT)
+      y = out.dataSync() as Float32Array
+      return tf.sum(tf.mul(out, w)) as tf.Scalar
+    }, [x, bn.gamma, bn.beta])
+    const result = [y, grads[x.name], grads[bn.gamma.name], grads[bn.beta.name], bn.runningMean, bn.runningVar]
+      .map((t) => (t instanceof tf.Tensor ? (t.dataSync() as Float32Array).slice() : t))
+    tf.dispose([x0, x, w, value, ...Object.values(grads)])
+    store.dispose()
+    setNativeKernelsEnabled(true)
+    return result
+  }
+
+  it.each([[[10, 9, 7, 6]], [[4, 2, 5, 5, 3]], [[6, 20]], [[40, 64, 64, 4]]])('batch norm over %j matches cpu', async (shape) => {
+    const reference = await batchNormRun('cpu', false, shape)
+    const fused = await batchNormRun('wasm', true, shape)
+    const names = ['y', 'dx', 'dgamma', 'dbeta', 'running mean', 'running var']
+    reference.forEach((ref, i) => expect(relativeError(fused[i], ref), names[i]).toBeLessThan(2e-6))
+  }, 60_000)
+
+  it('batch norm runs as two fused kernels on wasm and leaks nothing', async () => {
+    await tf.setBackend('wasm')
+    expect(fusedKernelsAvailable()).toBe(true)
+    for (const fused of [false, true]) {
+      const before = tf.memory().numTensors
+      await batchNormRun('wasm', fused, [3, 4, 4, 5])
+      expect(tf.memory().numTensors, fused ? 'fused' : 'composed').toBe(before)
+    }
+    setNativeKernelsEnabled(false)
+    expect(fusedKernelsAvailable()).toBe(false)
+  })
+
+  it('Adam takes the same three steps fused and composed', async () => {
+    await tf.setBackend('wasm')
+    const run = (fused: boolean): Float32Array[] => {
+      setNativeKernelsEnabled(fused)
+      const vars = [tf.variable(tf.tensor(values([37, 5], 1), [37, 5])), tf.variable(tf.tensor(values([70000], 2)))]
+      const adam = new Adam(vars, { lr: 2e-4, betas: [0.5, 0.999], eps: 1e-8 })
+      for (let step = 0; step < 3; step++) {
+        const grads = Object.fromEntries(vars.map((v, i) => [v.name, tf.tensor(values(v.shape, 10 * step + i + 3), v.shape)]))
+        adam.apply(grads)
+        tf.dispose(Object.values(grads))
+      }
+      const state = adam.serialise((v) => v.name)
+      const out = [...vars.map((v) => (v.dataSync() as Float32Array).slice()), ...Object.values(state.moments).flatMap((s) => [s.m, s.v])]
+      adam.dispose()
+      tf.dispose(vars)
+      return out
+    }
+    const composed = run(false)
+    const fused = run(true)
+    composed.forEach((ref, i) => expect(relativeError(fused[i], ref), `array ${i}`).toBeLessThan(1e-6))
+  })
+})
