@@ -284,18 +284,94 @@ struct Scratch {
   std::vector<float> b;
   std::vector<float> cols;
   std::vector<float> acc;
+  std::vector<float> zeros;
 };
 thread_local Scratch t_scratch;
 
-// Single-threaded C[m x n] (+)= A[m x k] * B[k x n]; C row-major with leading dimension ldc.
-void GemmSerial(int m, int n, int k, const Mat& a, const Mat& b, float* c, int64_t ldc, bool accumulate) {
-  if (m <= 0 || n <= 0) return;
-  if (k <= 0) {
-    if (!accumulate) {
-      for (int i = 0; i < m; i++) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+// Matrix-vector products (one output row or column): packing for the 6x16 tile would waste 15
+// of 16 lanes and copy the whole matrix, so these stream it once with dot products or axpys.
+float DotGeneric(const float* a, const float* b, int n) {
+  float acc[8] = {0};
+  int i = 0;
+  for (; i + 8 <= n; i += 8) {
+    for (int j = 0; j < 8; j++) acc[j] += a[i + j] * b[i + j];
+  }
+  float sum = ((acc[0] + acc[1]) + (acc[2] + acc[3])) + ((acc[4] + acc[5]) + (acc[6] + acc[7]));
+  for (; i < n; i++) sum += a[i] * b[i];
+  return sum;
+}
+
+void AxpyGeneric(float alpha, const float* x, float* y, int n) {
+  for (int i = 0; i < n; i++) y[i] += alpha * x[i];
+}
+
+#ifdef CPCSV_X86_AVX2
+__attribute__((target("avx2,fma"))) float DotAvx2(const float* a, const float* b, int n) {
+  __m256 s0 = _mm256_setzero_ps(), s1 = _mm256_setzero_ps(), s2 = _mm256_setzero_ps(), s3 = _mm256_setzero_ps();
+  int i = 0;
+  for (; i + 32 <= n; i += 32) {
+    s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+    s1 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 8), _mm256_loadu_ps(b + i + 8), s1);
+    s2 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 16), _mm256_loadu_ps(b + i + 16), s2);
+    s3 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i + 24), _mm256_loadu_ps(b + i + 24), s3);
+  }
+  for (; i + 8 <= n; i += 8) s0 = _mm256_fmadd_ps(_mm256_loadu_ps(a + i), _mm256_loadu_ps(b + i), s0);
+  alignas(32) float lanes[8];
+  _mm256_store_ps(lanes, _mm256_add_ps(_mm256_add_ps(s0, s1), _mm256_add_ps(s2, s3)));
+  float sum = ((lanes[0] + lanes[1]) + (lanes[2] + lanes[3])) + ((lanes[4] + lanes[5]) + (lanes[6] + lanes[7]));
+  for (; i < n; i++) sum += a[i] * b[i];
+  return sum;
+}
+
+__attribute__((target("avx2,fma"))) void AxpyAvx2(float alpha, const float* x, float* y, int n) {
+  const __m256 va = _mm256_set1_ps(alpha);
+  int i = 0;
+  for (; i + 8 <= n; i += 8) _mm256_storeu_ps(y + i, _mm256_fmadd_ps(va, _mm256_loadu_ps(x + i), _mm256_loadu_ps(y + i)));
+  for (; i < n; i++) y[i] += alpha * x[i];
+}
+#endif
+
+float Dot(const float* a, const float* b, int n) {
+#ifdef CPCSV_X86_AVX2
+  if (g_avx2) return DotAvx2(a, b, n);
+#endif
+  return DotGeneric(a, b, n);
+}
+
+void Axpy(float alpha, const float* x, float* y, int n) {
+#ifdef CPCSV_X86_AVX2
+  if (g_avx2) return AxpyAvx2(alpha, x, y, n);
+#endif
+  AxpyGeneric(alpha, x, y, n);
+}
+
+// c[i * cs] (+)= sum_k A(i, k) v[k * vs] for i < m.
+void Gemv(int m, int k, const Mat& a, const float* v, int64_t vs, float* c, int64_t cs, bool accumulate) {
+  if (a.cs == 1 && vs == 1) {
+    for (int i = 0; i < m; i++) {
+      const float d = Dot(a.p + i * a.rs, v, k);
+      c[i * cs] = accumulate ? c[i * cs] + d : d;
     }
     return;
   }
+  if (a.rs == 1 && cs == 1) {
+    if (!accumulate) std::fill(c, c + m, 0.0f);
+    for (int j = 0; j < k; j++) Axpy(v[j * vs], a.p + j * a.cs, c, m);
+    return;
+  }
+  for (int i = 0; i < m; i++) {
+    float d = 0.0f;
+    for (int j = 0; j < k; j++) d += a.at(i, j) * v[j * vs];
+    c[i * cs] = accumulate ? c[i * cs] + d : d;
+  }
+}
+
+// The packed loop nest: C[m x n] (+)= A[m x k] * B[k x n], single-threaded, C row-major with
+// leading dimension ldc. `pack_a(i0, p0, mc, kc, dst)` packs rows [i0, i0 + mc) x columns
+// [p0, p0 + kc) of A in PackA's layout and `pack_b(p0, j0, kc, nc, dst)` rows [p0, p0 + kc) x
+// columns [j0, j0 + nc) of B in PackB's, so either may be computed on the fly (im2col).
+template <typename PackAFn, typename PackBFn>
+void GemmPackedAB(int m, int n, int k, const PackAFn& pack_a, const PackBFn& pack_b, float* c, int64_t ldc, bool accumulate) {
   Scratch& s = t_scratch;
   const int nc_max = std::min(n, NC);
   s.b.resize(static_cast<size_t>(KC) * ((nc_max + NR - 1) / NR) * NR);
@@ -305,10 +381,10 @@ void GemmSerial(int m, int n, int k, const Mat& a, const Mat& b, float* c, int64
     for (int pc = 0; pc < k; pc += KC) {
       const int kc = std::min(KC, k - pc);
       const bool acc = accumulate || pc > 0;
-      PackB(Mat{b.p + pc * b.rs + jc * b.cs, b.rs, b.cs}, kc, nc, s.b.data());
+      pack_b(pc, jc, kc, nc, s.b.data());
       for (int ic = 0; ic < m; ic += MC) {
         const int mc = std::min(MC, m - ic);
-        PackA(Mat{a.p + ic * a.rs + pc * a.cs, a.rs, a.cs}, mc, kc, s.a.data());
+        pack_a(ic, pc, mc, kc, s.a.data());
         for (int jr = 0; jr < nc; jr += NR) {
           const int nr = std::min(NR, nc - jr);
           const float* bp = s.b.data() + static_cast<size_t>(jr) * kc;
@@ -328,6 +404,31 @@ void GemmSerial(int m, int n, int k, const Mat& a, const Mat& b, float* c, int64
       }
     }
   }
+}
+
+// As GemmPackedAB with B a matrix.
+template <typename PackAFn>
+void GemmPacked(int m, int n, int k, const PackAFn& pack_a, const Mat& b, float* c, int64_t ldc, bool accumulate) {
+  GemmPackedAB(m, n, k, pack_a, [&](int p0, int j0, int kc, int nc, float* dst) {
+    PackB(Mat{b.p + p0 * b.rs + j0 * b.cs, b.rs, b.cs}, kc, nc, dst);
+  }, c, ldc, accumulate);
+}
+
+// Single-threaded C[m x n] (+)= A[m x k] * B[k x n]; C row-major with leading dimension ldc.
+void GemmSerial(int m, int n, int k, const Mat& a, const Mat& b, float* c, int64_t ldc, bool accumulate) {
+  if (m <= 0 || n <= 0) return;
+  if (k <= 0) {
+    if (!accumulate) {
+      for (int i = 0; i < m; i++) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+    }
+    return;
+  }
+  if (n == 1) return Gemv(m, k, a, b.p, b.rs, c, ldc, accumulate);
+  // C^T (n x 1) = B^T A^T: C's row becomes a column with stride 1.
+  if (m == 1) return Gemv(n, k, Mat{b.p, b.cs, b.rs}, a.p, a.cs, c, 1, accumulate);
+  GemmPacked(m, n, k, [&](int i0, int p0, int mc, int kc, float* dst) {
+    PackA(Mat{a.p + i0 * a.rs + p0 * a.cs, a.rs, a.cs}, mc, kc, dst);
+  }, b, c, ldc, accumulate);
 }
 
 // Splits a GEMM over the pool: by row blocks when there are enough rows, else by column blocks.
@@ -431,11 +532,57 @@ void Col2imRows(const ConvGeom& g, const float* src, int64_t r0, int rows, float
   }
 }
 
-// Rows of one im2col chunk: about 128 KiB of columns (so they stay in L2 between im2col and
-// packing), a whole number of MR tiles.
+// PackA for im2col rows [first, first + mc) x columns [p0, p0 + kc), read straight from the
+// image (no column buffer): a column is (tap, channel), so each tap contributes a run of
+// channels from each of the sliver's pixels.
+void PackIm2col(const ConvGeom& g, const float* x, int64_t first, int mc, int p0, int kc, float* dst) {
+  std::vector<float>& zeros = t_scratch.zeros;
+  if (zeros.size() < static_cast<size_t>(g.ci)) zeros.assign(g.ci, 0.0f);
+  PixelCursor at(g, first);
+  for (int s0 = 0; s0 < mc; s0 += MR) {
+    const int rows = std::min(MR, mc - s0);
+    int b[MR], oy[MR], ox[MR];
+    for (int r = 0; r < MR; r++) {
+      b[r] = -1;
+      if (r < rows) {
+        b[r] = at.b;
+        oy[r] = at.oy;
+        ox[r] = at.ox;
+        at.Next(g);
+      }
+    }
+    float* out = dst + static_cast<size_t>(s0) * kc;
+    int t = p0 / g.ci, c = p0 % g.ci;
+    for (int k = 0; k < kc; t++, c = 0) {
+      const int fy = t / g.kw, fx = t % g.kw;
+      const float* src[MR];
+      for (int r = 0; r < MR; r++) {
+        src[r] = zeros.data();
+        if (b[r] < 0) continue;
+        const int iy = oy[r] * g.sh - g.pt + fy * g.dh;
+        const int ix = ox[r] * g.sw - g.pl + fx * g.dw;
+        if (iy >= 0 && iy < g.h && ix >= 0 && ix < g.w) src[r] = x + ((static_cast<int64_t>(b[r]) * g.h + iy) * g.w + ix) * g.ci;
+      }
+      const int run = std::min(g.ci - c, kc - k);
+      float* o = out + static_cast<size_t>(k) * MR;
+      for (int j = 0; j < run; j++, o += MR) {
+        for (int r = 0; r < MR; r++) o[r] = src[r][c + j];
+      }
+      k += run;
+    }
+  }
+}
+
+// Columns one im2col buffer may hold (4 MiB).
+constexpr int64_t kColumnBudget = 1 << 20;
+
+// Rows of one im2col chunk: an even share per thread, so each thread packs the filter once,
+// unless that exceeds the column budget; a whole number of MR tiles.
 int ChunkRows(const ConvGeom& g) {
-  const int64_t target = std::max<int64_t>(MR * 8, (32 * 1024) / std::max<int64_t>(1, g.K()));
-  return static_cast<int>(std::min<int64_t>(g.rows(), (target + MR - 1) / MR * MR));
+  const int64_t share = (g.rows() + g_pool->threads() - 1) / g_pool->threads();
+  const int64_t fit = std::max<int64_t>(MR * 8, kColumnBudget / std::max<int64_t>(1, g.K()));
+  const int64_t rows = std::min(share, fit);
+  return static_cast<int>(std::min<int64_t>(g.rows(), (rows + MR - 1) / MR * MR));
 }
 
 // Direct convolutions for layers with few channels (a generator's last layers, a
@@ -689,14 +836,22 @@ void DirectBackpropFilter(const ConvGeom& g, const float* x, const float* dy, fl
 }
 #endif
 
-// Whether a convolution's gather side is narrow enough for the direct kernels.
-bool UseDirect(int out_channels) {
+// Whether the direct kernels beat im2col + GEMM, from timings of the CP-CSV layer shapes on the
+// 2-core reference machine: forward for up to 16 outputs (32->16 at 64x64: 16 ms against 24),
+// filter gradient only for up to 8 outputs and 16 inputs (32->16: 58 ms against 22), input
+// gradient for up to 16 inputs, at stride > 1 only from 8 (3 inputs, 4x4 stride 2: 1.4 against 0.9).
+bool DirectAllowed() {
 #ifdef CPCSV_X86_AVX2
-  return g_avx2 && out_channels <= 16 && std::getenv("CPCSV_NATIVE_NO_DIRECT") == nullptr;
+  return g_avx2 && std::getenv("CPCSV_NATIVE_NO_DIRECT") == nullptr;
 #else
-  (void)out_channels;
   return false;
 #endif
+}
+
+bool UseDirectForward(const ConvGeom& g) { return DirectAllowed() && !g.pointwise() && g.co <= 16; }
+bool UseDirectFilter(const ConvGeom& g) { return DirectAllowed() && !g.pointwise() && g.co <= 8 && g.ci <= 16; }
+bool UseDirectInput(const ConvGeom& g) {
+  return DirectAllowed() && !g.pointwise() && g.ci <= 16 && ((g.sh == 1 && g.sw == 1) || g.ci >= 8);
 }
 
 void Conv2dForward(const ConvGeom& g, const float* x, const float* w, float* y) {
@@ -704,21 +859,23 @@ void Conv2dForward(const ConvGeom& g, const float* x, const float* w, float* y) 
   const int64_t rows = g.rows();
   const Mat filter{w, g.co, 1};
 #ifdef CPCSV_X86_AVX2
-  if (UseDirect(g.co) && !g.pointwise()) return DirectForward(g, x, w, y);
+  if (UseDirectForward(g)) return DirectForward(g, x, w, y);
 #endif
   if (g.pointwise()) {
     Gemm(static_cast<int>(rows), g.co, static_cast<int>(K), Mat{x, K, 1}, filter, y, g.co, false);
     return;
   }
-  const int chunk = ChunkRows(g);
-  const int tasks = static_cast<int>((rows + chunk - 1) / chunk);
+  // An even share of rows per thread: each packs the filter once per K block and its im2col
+  // rows straight from the image.
+  const int threads = g_pool->threads();
+  const int64_t share = ((rows + threads - 1) / threads + MR - 1) / MR * MR;
+  const int tasks = static_cast<int>((rows + share - 1) / share);
   g_pool->ParallelFor(tasks, [&](int t, int) {
-    const int64_t r0 = static_cast<int64_t>(t) * chunk;
-    const int n = static_cast<int>(std::min<int64_t>(chunk, rows - r0));
-    Scratch& s = t_scratch;
-    s.cols.resize(static_cast<size_t>(n) * K);
-    Im2colRows(g, x, r0, n, s.cols.data());
-    GemmSerial(n, g.co, static_cast<int>(K), Mat{s.cols.data(), K, 1}, filter, y + r0 * g.co, g.co, false);
+    const int64_t r0 = static_cast<int64_t>(t) * share;
+    const int n = static_cast<int>(std::min<int64_t>(share, rows - r0));
+    GemmPacked(n, g.co, static_cast<int>(K), [&](int i0, int p0, int mc, int kc, float* dst) {
+      PackIm2col(g, x, r0 + i0, mc, p0, kc, dst);
+    }, filter, y + r0 * g.co, g.co, false);
   });
 }
 
@@ -728,7 +885,7 @@ void Conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, fl
   const int64_t rows = g.rows();
   const int threads = g_pool->threads();
 #ifdef CPCSV_X86_AVX2
-  if (UseDirect(std::min(g.ci, g.co)) && !g.pointwise()) return DirectBackpropFilter(g, x, dy, dw);
+  if (UseDirectFilter(g)) return DirectBackpropFilter(g, x, dy, dw);
 #endif
   if (g.pointwise()) {
     Gemm(static_cast<int>(K), g.co, static_cast<int>(rows), Mat{x, 1, K}, Mat{dy, g.co, 1}, dw, g.co, false);
@@ -763,14 +920,39 @@ void Conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, flo
   const int64_t K = g.K();
   const Mat filterT{w, 1, g.co};
 #ifdef CPCSV_X86_AVX2
-  if (UseDirect(g.ci) && !g.pointwise()) return DirectBackpropInput(g, dy, w, dx);
+  if (UseDirectInput(g)) return DirectBackpropInput(g, dy, w, dx);
 #endif
   if (g.pointwise()) {
     Gemm(static_cast<int>(g.rows()), static_cast<int>(K), g.co, Mat{dy, g.co, 1}, filterT, dx, K, false);
     return;
   }
+  if (g.sh == 1 && g.sw == 1) {
+    // At stride 1 the input gradient is a forward convolution of dy with the filter flipped in
+    // space and transposed (co -> ci), padded by (k - 1) * dilation - pad: no col2im scatter, and
+    // a reduction over kh * kw * co instead of co.
+    const int taps = g.kh * g.kw;
+    std::vector<float> flipped(static_cast<size_t>(taps) * g.co * g.ci);
+    for (int t = 0; t < taps; t++) {
+      const float* src = w + static_cast<int64_t>(t) * g.ci * g.co;
+      float* dst = flipped.data() + static_cast<int64_t>(taps - 1 - t) * g.co * g.ci;
+      for (int c = 0; c < g.ci; c++) {
+        for (int o = 0; o < g.co; o++) dst[o * g.ci + c] = src[c * g.co + o];
+      }
+    }
+    const ConvGeom t{g.n, g.ho, g.wo, g.co, g.h, g.w, g.ci, g.kh, g.kw, 1, 1, g.dh, g.dw,
+                     (g.kh - 1) * g.dh - g.pt, (g.kw - 1) * g.dw - g.pl};
+    return Conv2dForward(t, dy, flipped.data(), dx);
+  }
   std::fill(dx, dx + static_cast<int64_t>(g.n) * g.h * g.w * g.ci, 0.0f);
   const int64_t per_image = static_cast<int64_t>(g.ho) * g.wo;
+  if (g.rows() * K <= 4 * kColumnBudget) {
+    // Small images (a discriminator's 4x4 maps): one threaded product for all rows packs the
+    // filter once per thread instead of once per image.
+    std::vector<float> cols(static_cast<size_t>(g.rows()) * K);
+    Gemm(static_cast<int>(g.rows()), static_cast<int>(K), g.co, Mat{dy, g.co, 1}, filterT, cols.data(), K, false);
+    g_pool->ParallelFor(g.n, [&](int b, int) { Col2imRows(g, cols.data() + b * per_image * K, b * per_image, static_cast<int>(per_image), dx); });
+    return;
+  }
   const int chunk = static_cast<int>(std::min<int64_t>(ChunkRows(g), per_image));
   g_pool->ParallelFor(g.n, [&](int b, int) {
     Scratch& s = t_scratch;
@@ -1070,6 +1252,69 @@ napi_value Adam(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// resizeNearest(kind, src, out, [n, inH, inW, c, outH, outW], rows, cols)
+// kind 0: out[b, y, x] = src[b, rows[y], cols[x]]; kind 1 (gradient): out = 0, then
+// out[b, rows[y], cols[x]] += src[b, y, x]. Images are split over the pool.
+napi_value ResizeNearest(napi_env env, napi_callback_info info) {
+  size_t argc = 6;
+  napi_value argv[6];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 6) return Throw(env, "resizeNearest expects (kind, src, out, dims, rows, cols)");
+  int32_t kind = -1;
+  napi_get_value_int32(env, argv[0], &kind);
+  int64_t d[6];
+  if (!GetInts(env, argv[3], d, 6)) return Throw(env, "resizeNearest: dims must be [n, inH, inW, c, outH, outW]");
+  float *src, *out;
+  size_t ls, lo;
+  if (!GetFloats(env, argv[1], &src, &ls) || !GetFloats(env, argv[2], &out, &lo)) {
+    return Throw(env, "resizeNearest: images must be Float32Arrays");
+  }
+  int32_t* tabs[2];
+  size_t lt[2];
+  for (int i = 0; i < 2; i++) {
+    napi_typedarray_type type;
+    void* raw = nullptr;
+    napi_value buffer;
+    size_t offset;
+    if (napi_get_typedarray_info(env, argv[4 + i], &type, &lt[i], &raw, &buffer, &offset) != napi_ok || type != napi_int32_array) {
+      return Throw(env, "resizeNearest: tables must be Int32Arrays");
+    }
+    tabs[i] = static_cast<int32_t*>(raw);
+  }
+  const int64_t n = d[0], ih = d[1], iw = d[2], c = d[3], oh = d[4], ow = d[5];
+  const size_t in_size = static_cast<size_t>(n * ih * iw * c), out_size = static_cast<size_t>(n * oh * ow * c);
+  const bool ok = kind == 0 ? (ls == in_size && lo == out_size) : kind == 1 ? (ls == out_size && lo == in_size) : false;
+  if (!ok || lt[0] != static_cast<size_t>(oh) || lt[1] != static_cast<size_t>(ow)) {
+    return Throw(env, "resizeNearest: operand sizes do not match the dimensions");
+  }
+  for (int64_t y = 0; y < oh; y++) {
+    if (tabs[0][y] < 0 || tabs[0][y] >= ih) return Throw(env, "resizeNearest: row table out of range");
+  }
+  for (int64_t x = 0; x < ow; x++) {
+    if (tabs[1][x] < 0 || tabs[1][x] >= iw) return Throw(env, "resizeNearest: column table out of range");
+  }
+  const int32_t* rows = tabs[0];
+  const int32_t* cols = tabs[1];
+  g_pool->ParallelFor(static_cast<int>(n), [&](int b, int) {
+    const float* image = kind == 0 ? src + b * ih * iw * c : nullptr;
+    float* dx = kind == 1 ? out + b * ih * iw * c : nullptr;
+    if (kind == 1) std::fill(dx, dx + ih * iw * c, 0.0f);
+    for (int64_t y = 0; y < oh; y++) {
+      for (int64_t x = 0; x < ow; x++) {
+        const int64_t s = (static_cast<int64_t>(rows[y]) * iw + cols[x]) * c;
+        const int64_t o = ((b * oh + y) * ow + x) * c;
+        if (kind == 0) {
+          std::memcpy(out + o, image + s, c * sizeof(float));
+        } else {
+          const float* g = src + o;
+          for (int64_t j = 0; j < c; j++) dx[s + j] += g[j];
+        }
+      }
+    }
+  });
+  return nullptr;
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, threads, simd;
   napi_create_object(env, &obj);
@@ -1094,6 +1339,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchnorm", nullptr, BatchNorm, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"batchnormGrad", nullptr, BatchNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"resizeNearest", nullptr, ResizeNearest, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

@@ -55,6 +55,9 @@ describe.skipIf(!built)('native conv2d and its gradients match cpu', () => {
     ['many channels, stride 2', { x: [2, 12, 12, 24], k: 4, co: 32, stride: 2, pad: 1 }],
     ['rows over several im2col chunks', { x: [2, 40, 40, 3], k: 3, co: 20, stride: 1, pad: 'same' }],
     ['wide input, narrow output (17 -> 9)', { x: [2, 8, 8, 17], k: 3, co: 9, stride: 1, pad: 'same' }],
+    ['many channels, explicit asymmetric pads (stride-1 dx as a flipped convolution)', { x: [2, 8, 9, 20], k: 3, co: 18, stride: 1, pad: explicit }],
+    ['many channels, strides [1, 2] (dx by col2im)', { x: [2, 9, 10, 20], k: 3, co: 18, stride: [1, 2], pad: 'same' }],
+    ['few inputs at stride 2 (dx by GEMM, filter by GEMM)', { x: [2, 16, 16, 3], k: 4, co: 16, stride: 2, pad: 1 }],
     ['pointwise 1x1', { x: [3, 6, 5, 20], k: 1, co: 24, stride: 1, pad: 'valid' }],
     ['4x4 valid over a 4x4 map (discriminator output)', { x: [3, 4, 4, 40], k: 4, co: 1, stride: 4, pad: 'valid' }]
   ]
@@ -97,7 +100,11 @@ describe.skipIf(!built)('native matMul matches cpu', () => {
     ['threads split rows', [[500, 200], [200, 3]], false, false],
     ['threads split columns', [[3, 200], [200, 500]], false, false],
     ['K past one block, edge tiles', [[37, 613], [613, 29]], false, false],
-    ['batched', [[4, 7, 9], [4, 9, 5]], false, false]
+    ['batched', [[4, 7, 9], [4, 9, 5]], false, false],
+    ['matrix times vector (n = 1)', [[300, 200], [200, 1]], false, false],
+    ['transposed matrix times vector', [[200, 300], [200, 1]], true, false],
+    ['row vector times matrix (m = 1)', [[1, 200], [200, 300]], false, false],
+    ['row vector times transposed matrix (spectral norm)', [[1, 50], [70, 50]], false, true]
   ]
   it.each(cases)('%s', async (_name, shapes, ta, tb) => {
     const f: Fn = (a, b) => tf.matMul(a, b, ta, tb)
@@ -113,12 +120,24 @@ describe.skipIf(!built)('native matMul matches cpu', () => {
   })
 })
 
+describe.skipIf(!built)('native nearest-neighbour resize and its gradient match cpu', () => {
+  it.each([
+    ['x2 upsampling', [3, 5, 4, 6], [10, 8], false, false],
+    ['align corners, 5x4 -> 7x9', [2, 5, 4, 3], [7, 9], true, false],
+    ['half-pixel centres, downscale', [2, 9, 8, 4], [4, 3], false, true]
+  ] as Array<[string, number[], [number, number], boolean, boolean]>)('%s', async (_name, shape, size, alignCorners, halfPixelCenters) => {
+    const f: Fn = (x) => tf.image.resizeNearestNeighbor(x as tf.Tensor4D, size, alignCorners, halfPixelCenters)
+    await expectMatchesCpu([shape], f, 1e-6)
+  })
+})
+
 describe('with the native kernels switched off, XNNPACK takes over', () => {
   it('conv2d, its gradients and a transposed matMul still match cpu', async () => {
     setNativeKernelsEnabled(false)
     expect(nativeKernels()).toBeNull()
     await expectMatchesCpu([[2, 9, 9, 3], [4, 4, 3, 8]], (x, w) => tf.conv2d(x as tf.Tensor4D, w as tf.Tensor4D, 2, 1))
     await expectMatchesCpu([[40, 30], [50, 30]], (a, b) => tf.matMul(a, b, false, true))
+    await expectMatchesCpu([[2, 5, 4, 6]], (x) => tf.image.resizeNearestNeighbor(x as tf.Tensor4D, [10, 8]))
   })
 })
 

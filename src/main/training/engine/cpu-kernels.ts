@@ -53,6 +53,12 @@ export function resizeNearestGradValues(
   return dx
 }
 
+/** For each output index on one axis, the input index the nearest-neighbour resize reads. */
+export function nearestSourceTable(inSize: number, outSize: number, alignCorners: boolean, halfPixelCenters: boolean): Int32Array {
+  const r = ratio(inSize, outSize, alignCorners)
+  return Int32Array.from({ length: outSize }, (_, i) => nearestSource(i, r, inSize, alignCorners, halfPixelCenters))
+}
+
 /** As `resizeNearestGradValues`, into `dx` (overwritten); shared with the wasm kernel. */
 export function resizeNearestGradInto(
   dx: Float32Array,
@@ -65,13 +71,12 @@ export function resizeNearestGradInto(
   const [batch, inHeight, inWidth, depth] = imageShape
   const [, outHeight, outWidth] = dyShape
   dx.fill(0)
-  const rowRatio = ratio(inHeight, outHeight, alignCorners)
-  const colRatio = ratio(inWidth, outWidth, alignCorners)
-  const colSource = Array.from({ length: outWidth }, (_, c) => nearestSource(c, colRatio, inWidth, alignCorners, halfPixelCenters))
+  const rowSource = nearestSourceTable(inHeight, outHeight, alignCorners, halfPixelCenters)
+  const colSource = nearestSourceTable(inWidth, outWidth, alignCorners, halfPixelCenters)
   let dyIndex = 0
   for (let b = 0; b < batch; b++) {
     for (let r = 0; r < outHeight; r++) {
-      const rowBase = (b * inHeight + nearestSource(r, rowRatio, inHeight, alignCorners, halfPixelCenters)) * inWidth
+      const rowBase = (b * inHeight + rowSource[r]) * inWidth
       for (let c = 0; c < outWidth; c++) {
         const base = (rowBase + colSource[c]) * depth
         for (let d = 0; d < depth; d++) dx[base + d] += dy[dyIndex++]

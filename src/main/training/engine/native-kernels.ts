@@ -26,6 +26,12 @@ export interface NativeKernels {
   batchnormGrad(dy: Float32Array, x: Float32Array, mean: Float32Array, invstd: Float32Array, gamma: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, dims: number[]): void
   /** torch.optim.Adam's update into new arrays; hyper: [b1, 1 - b1, b2, 1 - b2, stepSize, sqrt(1 - b2^t), eps]. */
   adam(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, hyper: number[]): void
+  /**
+   * Nearest-neighbour resize of NHWC images, dims [n, inH, inW, c, outH, outW]; rows / cols give
+   * the input row / column of each output one. kind 0: out = resize(src); 1: out = gradient
+   * (src is dy, out the image-shaped dx).
+   */
+  resizeNearest(kind: 0 | 1, src: Float32Array, out: Float32Array, dims: number[], rows: Int32Array, cols: Int32Array): void
   info(): { threads: number; simd: string }
 }
 

@@ -103,6 +103,5 @@ const kernel = (kernelName: string, kernelFunc: (args: WasmKernelArgs) => Tensor
 /** Kernel configs this module registers for the wasm backend. */
 export const wasmElementwiseKernelConfigs: KernelConfig[] = [
   ...Object.keys(compares).map((name) => kernel(name, comparisonKernel(name))),
-  kernel('LeakyRelu', leakyRelu),
-  kernel('ResizeNearestNeighborGrad', resizeNearestNeighborGrad)
+  kernel('LeakyRelu', leakyRelu)
 ]

@@ -43,7 +43,11 @@ export const WASM_KERNEL_REASONS: Readonly<Record<string, string>> = {
   Equal: 'as Greater',
   NotEqual: 'as Greater',
   LeakyRelu: 'stock kernel branches per element; every discriminator layer, every pass',
-  ResizeNearestNeighborGrad: 'stock kernel searches a window per pixel; nearest x2 upsampling gradient',
+  CpcsvBatchNormTrain: 'fused training-mode batch norm (native, sums in double); used by the model where the library is built',
+  CpcsvBatchNormTrainGrad: 'its backward in one pass pair instead of about 11 element-wise kernels',
+  CpcsvAdam: 'one native Adam update per variable instead of 10 element-wise kernels',
+  ResizeNearestNeighbor: 'native row copies where built (every generator up-block; the stock kernel took 0.7 ms per call)',
+  ResizeNearestNeighborGrad: 'stock kernel searches a window per pixel; native scatter-add, else a JS loop',
   BatchMatMul: 'stock kernel loops naively for transposed operands (every dense backward pass); native GEMM where built'
 }
 
