@@ -1004,9 +1004,20 @@ void ChannelSums(int64_t rows, int c, const Fn& add_row, std::vector<double>& s1
   }
 }
 
-// y = (x - mean) * gamma / sqrt(var + eps) + beta; mean and biased variance out.
-void BatchNormForward(int64_t rows, int c, const float* x, const float* gamma, const float* beta, double eps, float* y,
-                      float* mean_out, float* var_out) {
+// y = (x - mean) * gamma / sqrt(var + eps) + beta, with the batch mean and 1 / sqrt(var + eps)
+// out, and the running statistics moved by `momentum` (PyTorch keeps the unbiased variance):
+// running = (1 - momentum) running + momentum stat, in float as the composed ops do.
+struct BatchNormStats {
+  float* mean;
+  float* invstd;
+  const float* running_mean;
+  const float* running_var;
+  float* running_mean_out;
+  float* running_var_out;
+};
+
+void BatchNormForward(int64_t rows, int c, const float* x, const float* gamma, const float* beta, double eps,
+                      double momentum, float* y, const BatchNormStats& st) {
   std::vector<double> sum, sq;
   ChannelSums(rows, c, [&](int64_t r, double* a, double* b) {
     const float* xr = x + r * c;
@@ -1017,18 +1028,23 @@ void BatchNormForward(int64_t rows, int c, const float* x, const float* gamma, c
     }
   }, sum, sq);
   std::vector<float> scale(c);
+  const float keep = static_cast<float>(1.0 - momentum), take = static_cast<float>(momentum);
+  const float unbias = static_cast<float>(rows > 1 ? static_cast<double>(rows) / static_cast<double>(rows - 1) : 1.0);
   for (int j = 0; j < c; j++) {
     const double mean = sum[j] / static_cast<double>(rows);
     const double var = std::max(0.0, sq[j] / static_cast<double>(rows) - mean * mean);
-    mean_out[j] = static_cast<float>(mean);
-    var_out[j] = static_cast<float>(var);
-    scale[j] = static_cast<float>(gamma[j] / std::sqrt(var + eps));
+    const float mean_f = static_cast<float>(mean), var_f = static_cast<float>(var);
+    st.mean[j] = mean_f;
+    st.invstd[j] = static_cast<float>(1.0 / std::sqrt(static_cast<double>(var_f + static_cast<float>(eps))));
+    st.running_mean_out[j] = st.running_mean[j] * keep + mean_f * take;
+    st.running_var_out[j] = st.running_var[j] * keep + (rows > 1 ? var_f * unbias : var_f) * take;
+    scale[j] = gamma[j] * st.invstd[j];
   }
   ForRowBlocks(rows, c, [&](int64_t r0, int64_t r1, int) {
     for (int64_t r = r0; r < r1; r++) {
       const float* xr = x + r * c;
       float* yr = y + r * c;
-      for (int j = 0; j < c; j++) yr[j] = (xr[j] - mean_out[j]) * scale[j] + beta[j];
+      for (int j = 0; j < c; j++) yr[j] = (xr[j] - st.mean[j]) * scale[j] + beta[j];
     }
   });
 }
@@ -1182,26 +1198,29 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// batchnorm(x, gamma, beta, y, mean, variance, [rows, channels], eps)
+// batchnorm(x, gamma, beta, runningMean, runningVar, y, mean, invstd, runningMeanOut,
+//           runningVarOut, [rows, channels], eps, momentum)
 napi_value BatchNorm(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
-  napi_value argv[8];
+  size_t argc = 13;
+  napi_value argv[13];
   napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 8) return Throw(env, "batchnorm expects (x, gamma, beta, y, mean, variance, dims, eps)");
+  if (argc != 13) return Throw(env, "batchnorm expects (x, gamma, beta, runningMean, runningVar, y, mean, invstd, runningMeanOut, runningVarOut, dims, eps, momentum)");
   int64_t d[2];
-  if (!GetInts(env, argv[6], d, 2)) return Throw(env, "batchnorm: dims must be [rows, channels]");
-  double eps = 0;
-  napi_get_value_double(env, argv[7], &eps);
-  float* f[6];
-  size_t len[6];
-  for (int i = 0; i < 6; i++) {
+  if (!GetInts(env, argv[10], d, 2)) return Throw(env, "batchnorm: dims must be [rows, channels]");
+  double eps = 0, momentum = 0;
+  napi_get_value_double(env, argv[11], &eps);
+  napi_get_value_double(env, argv[12], &momentum);
+  float* f[10];
+  size_t len[10];
+  for (int i = 0; i < 10; i++) {
     if (!GetFloats(env, argv[i], &f[i], &len[i])) return Throw(env, "batchnorm: operands must be Float32Arrays");
   }
   const size_t rows = static_cast<size_t>(d[0]), c = static_cast<size_t>(d[1]);
-  if (len[0] != rows * c || len[3] != rows * c || len[1] != c || len[2] != c || len[4] != c || len[5] != c) {
-    return Throw(env, "batchnorm: operand sizes do not match the dimensions");
+  for (int i = 0; i < 10; i++) {
+    const size_t expected = (i == 0 || i == 5) ? rows * c : c;
+    if (len[i] != expected) return Throw(env, "batchnorm: operand sizes do not match the dimensions");
   }
-  BatchNormForward(d[0], static_cast<int>(c), f[0], f[1], f[2], eps, f[3], f[4], f[5]);
+  BatchNormForward(d[0], static_cast<int>(c), f[0], f[1], f[2], eps, momentum, f[5], BatchNormStats{f[6], f[7], f[3], f[4], f[8], f[9]});
   return nullptr;
 }
 
@@ -1315,6 +1334,27 @@ napi_value ResizeNearest(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// leakyReluGrad(dy, x, dx, alpha): dx = x > 0 ? dy : alpha dy (PyTorch's and TF.js's rule).
+napi_value LeakyReluGrad(napi_env env, napi_callback_info info) {
+  size_t argc = 4;
+  napi_value argv[4];
+  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
+  if (argc != 4) return Throw(env, "leakyReluGrad expects (dy, x, dx, alpha)");
+  float *dy, *x, *dx;
+  size_t l0, l1, l2;
+  if (!GetFloats(env, argv[0], &dy, &l0) || !GetFloats(env, argv[1], &x, &l1) || !GetFloats(env, argv[2], &dx, &l2)) {
+    return Throw(env, "leakyReluGrad: operands must be Float32Arrays");
+  }
+  if (l0 != l1 || l0 != l2) return Throw(env, "leakyReluGrad: operands differ in size");
+  double alpha_d = 0;
+  napi_get_value_double(env, argv[3], &alpha_d);
+  const float alpha = static_cast<float>(alpha_d);
+  ForRowBlocks(static_cast<int64_t>(l0), 1, [&](int64_t i0, int64_t i1, int) {
+    for (int64_t i = i0; i < i1; i++) dx[i] = x[i] > 0.0f ? dy[i] : alpha * dy[i];
+  });
+  return nullptr;
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, threads, simd;
   napi_create_object(env, &obj);
@@ -1340,6 +1380,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"batchnormGrad", nullptr, BatchNormGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"resizeNearest", nullptr, ResizeNearest, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"leakyReluGrad", nullptr, LeakyReluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

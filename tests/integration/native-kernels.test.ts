@@ -208,6 +208,12 @@ describe.skipIf(!built)('fused training kernels (batch norm, Adam) equal the com
     expect(fusedKernelsAvailable()).toBe(false)
   })
 
+  it('the leaky-ReLU gradient is fused on wasm and matches cpu', async () => {
+    await expectMatchesCpu([[3, 7, 5, 4]], (x) => tf.leakyRelu(x, 0.2), 1e-6)
+    await tf.setBackend('wasm')
+    expect(fusedKernelsAvailable()).toBe(true)
+  })
+
   it('Adam takes the same three steps fused and composed', async () => {
     await tf.setBackend('wasm')
     const run = (fused: boolean): Float32Array[] => {

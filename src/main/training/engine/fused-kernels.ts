@@ -1,6 +1,6 @@
 /**
  * Fused training kernels the model uses where the backend has them: training-mode batch
- * normalisation (forward and backward) and the Adam update. On wasm with the native kernel
+ * normalisation (forward and backward), the Adam update and the leaky-ReLU gradient. On wasm with the native kernel
  * library each is one kernel call instead of 10-25 element-wise kernels, and batch norm's
  * per-channel sums are accumulated in double (see native/cpcsv_kernels.cc). Elsewhere (`cpu`,
  * `tensorflow`, wasm without the library) the model composes the same formulas from tf ops.
@@ -17,15 +17,28 @@ import type { WasmKernelArgs } from './wasm-kernel-util'
 const BATCH_NORM = 'CpcsvBatchNormTrain'
 const BATCH_NORM_GRAD = 'CpcsvBatchNormTrainGrad'
 const ADAM = 'CpcsvAdam'
+const LEAKY_RELU_GRAD = 'CpcsvLeakyReluGrad'
 
 /** Whether the active backend runs the fused kernels now. */
 export function fusedKernelsAvailable(): boolean {
   return tf.getBackend() === WASM && nativeKernels() != null && tf.getKernel(ADAM, WASM) != null
 }
 
-/** Training-mode batch norm over the last axis: [y, mean, variance (biased)]. */
-export function batchNormTrain(x: tf.Tensor, gamma: tf.Tensor, beta: tf.Tensor, eps: number): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
-  return tf.engine().runKernel(BATCH_NORM, { x, gamma, beta }, { eps }) as unknown as [tf.Tensor, tf.Tensor1D, tf.Tensor1D]
+/**
+ * Training-mode batch norm over the last axis: [y, batch mean, 1/sqrt(var + eps), running mean
+ * and running variance after the momentum update (PyTorch's, with the unbiased variance)].
+ */
+export function batchNormTrain(
+  x: tf.Tensor,
+  gamma: tf.Tensor,
+  beta: tf.Tensor,
+  runningMean: tf.Tensor,
+  runningVar: tf.Tensor,
+  eps: number,
+  momentum: number
+): [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D] {
+  return tf.engine().runKernel(BATCH_NORM, { x, gamma, beta, runningMean, runningVar }, { eps, momentum }) as unknown as
+    [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D]
 }
 
 /** Batch norm's backward from its saved input: [dx, dgamma, dbeta]. */
@@ -53,6 +66,28 @@ export function adamUpdate(param: tf.Tensor, m: tf.Tensor, v: tf.Tensor, grad: t
   return tf.engine().runKernel(ADAM, { param, m, v, grad }, { ...step }) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor]
 }
 
+/**
+ * Replaces TF.js's leaky-ReLU gradient (greater + where + mul over the whole activation) by one
+ * fused kernel where the backend has it; elsewhere the same formula as TF.js. The gradient
+ * registry is global, so the choice is made per call.
+ */
+export function registerFusedGradients(): void {
+  tf.registerGradient({
+    kernelName: 'LeakyRelu',
+    inputsToSave: ['x'],
+    gradFunc: (dy, saved, attrs) => {
+      const [x] = saved
+      const alpha = (attrs as { alpha: number }).alpha
+      const single = dy as tf.Tensor
+      return {
+        x: () => fusedKernelsAvailable()
+          ? tf.engine().runKernel(LEAKY_RELU_GRAD, { dy: single, x }, { alpha }) as tf.Tensor
+          : tf.where(tf.greater(x, 0), single, tf.mul(single, alpha))
+      }
+    }
+  })
+}
+
 function native(): NativeKernels {
   const kernels = nativeKernels()
   if (kernels == null) throw new Error('fused kernels need the native kernel library (see fusedKernelsAvailable)')
@@ -68,14 +103,14 @@ function heapOf(args: WasmKernelArgs): (t: TensorInfo) => Float32Array {
 }
 
 function batchNormKernel(args: WasmKernelArgs): TensorInfo[] {
-  const { x, gamma, beta } = args.inputs
-  requireFloat(BATCH_NORM, x, gamma, beta)
+  const { x, gamma, beta, runningMean, runningVar } = args.inputs
+  requireFloat(BATCH_NORM, x, gamma, beta, runningMean, runningVar)
   const channels = x.shape[x.shape.length - 1]
   const { backend } = args
-  const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput([channels], 'float32'), backend.makeOutput([channels], 'float32')]
+  const outs = [backend.makeOutput(x.shape, 'float32'), ...[0, 1, 2, 3].map(() => backend.makeOutput([channels], 'float32'))]
   const heap = heapOf(args)
-  native().batchnorm(heap(x), heap(gamma), heap(beta), heap(outs[0]), heap(outs[1]), heap(outs[2]),
-    [sizeOf(x.shape) / channels, channels], args.attrs.eps as number)
+  native().batchnorm(heap(x), heap(gamma), heap(beta), heap(runningMean), heap(runningVar), ...outs.map(heap) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array],
+    [sizeOf(x.shape) / channels, channels], args.attrs.eps as number, args.attrs.momentum as number)
   return outs
 }
 
@@ -103,7 +138,16 @@ function adamKernel(args: WasmKernelArgs): TensorInfo[] {
   return outs
 }
 
-const kernel = (kernelName: string, kernelFunc: (args: WasmKernelArgs) => TensorInfo[]): KernelConfig => ({
+function leakyReluGradKernel(args: WasmKernelArgs): TensorInfo {
+  const { dy, x } = args.inputs
+  requireFloat(LEAKY_RELU_GRAD, dy, x)
+  const out = args.backend.makeOutput(x.shape, 'float32')
+  const heap = heapOf(args)
+  native().leakyReluGrad(heap(dy), heap(x), heap(out), args.attrs.alpha as number)
+  return out
+}
+
+const kernel = (kernelName: string, kernelFunc: (args: WasmKernelArgs) => TensorInfo[] | TensorInfo): KernelConfig => ({
   kernelName,
   backendName: WASM,
   kernelFunc: kernelFunc as unknown as KernelConfig['kernelFunc']
@@ -113,5 +157,6 @@ const kernel = (kernelName: string, kernelFunc: (args: WasmKernelArgs) => Tensor
 export const fusedKernelConfigs: KernelConfig[] = [
   kernel(BATCH_NORM, batchNormKernel),
   kernel(BATCH_NORM_GRAD, batchNormGradKernel),
-  kernel(ADAM, adamKernel)
+  kernel(ADAM, adamKernel),
+  kernel(LEAKY_RELU_GRAD, leakyReluGradKernel)
 ]

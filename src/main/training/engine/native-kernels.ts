@@ -20,8 +20,15 @@ export interface NativeKernels {
   conv2d(kind: 0 | 1 | 2, a: Float32Array, b: Float32Array, out: Float32Array, geometry: number[]): void
   /** c[i] = op(a[i])·op(b[i]); dims: [batch, m, n, k, transA, transB, aIsBatched, bIsBatched]. */
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, dims: number[]): void
-  /** Training-mode batch norm over (rows, channels): y, mean and biased variance out (sums in double). */
-  batchnorm(x: Float32Array, gamma: Float32Array, beta: Float32Array, y: Float32Array, mean: Float32Array, variance: Float32Array, dims: number[], eps: number): void
+  /**
+   * Training-mode batch norm over (rows, channels), sums in double: y, the batch mean,
+   * 1/sqrt(var + eps) and the running statistics after a `momentum` update out.
+   */
+  batchnorm(
+    x: Float32Array, gamma: Float32Array, beta: Float32Array, runningMean: Float32Array, runningVar: Float32Array,
+    y: Float32Array, mean: Float32Array, invstd: Float32Array, runningMeanOut: Float32Array, runningVarOut: Float32Array,
+    dims: number[], eps: number, momentum: number
+  ): void
   /** Its backward: dx, dgamma, dbeta from dy, x, mean, 1/sqrt(var + eps) and gamma. */
   batchnormGrad(dy: Float32Array, x: Float32Array, mean: Float32Array, invstd: Float32Array, gamma: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, dims: number[]): void
   /** torch.optim.Adam's update into new arrays; hyper: [b1, 1 - b1, b2, 1 - b2, stepSize, sqrt(1 - b2^t), eps]. */
@@ -32,6 +39,8 @@ export interface NativeKernels {
    * (src is dy, out the image-shaped dx).
    */
   resizeNearest(kind: 0 | 1, src: Float32Array, out: Float32Array, dims: number[], rows: Int32Array, cols: Int32Array): void
+  /** dx = x > 0 ? dy : alpha·dy. */
+  leakyReluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, alpha: number): void
   info(): { threads: number; simd: string }
 }
 

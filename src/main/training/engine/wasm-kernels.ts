@@ -19,7 +19,7 @@ import { wasmLayoutKernelConfigs } from './wasm-layout-kernels'
 import { wasmElementwiseKernelConfigs } from './wasm-elementwise-kernels'
 import { wasmExtraKernelConfigs } from './wasm-extra-kernels'
 import { wasmNativeKernelConfigs } from './wasm-native-kernels'
-import { fusedKernelConfigs } from './fused-kernels'
+import { fusedKernelConfigs, registerFusedGradients } from './fused-kernels'
 import { WASM, stockWasmKernels } from './wasm-kernel-util'
 
 /** Why each project kernel is registered; shown by the benchmark and useful in logs. */
@@ -46,6 +46,7 @@ export const WASM_KERNEL_REASONS: Readonly<Record<string, string>> = {
   CpcsvBatchNormTrain: 'fused training-mode batch norm (native, sums in double); used by the model where the library is built',
   CpcsvBatchNormTrainGrad: 'its backward in one pass pair instead of about 11 element-wise kernels',
   CpcsvAdam: 'one native Adam update per variable instead of 10 element-wise kernels',
+  CpcsvLeakyReluGrad: 'leaky-ReLU gradient in one pass instead of greater + where + mul (every discriminator layer)',
   ResizeNearestNeighbor: 'native row copies where built (every generator up-block; the stock kernel took 0.7 ms per call)',
   ResizeNearestNeighborGrad: 'stock kernel searches a window per pixel; native scatter-add, else a JS loop',
   BatchMatMul: 'stock kernel loops naively for transposed operands (every dense backward pass); native GEMM where built'
@@ -78,6 +79,8 @@ export function registerWasmKernels(): void {
     // fallbacks, benchmarks and unregisterWasmKernels.
     registerKernel({ ...config, setupFunc: current?.setupFunc, disposeFunc: current?.disposeFunc })
   }
+  // Gradients that call the fused kernels when they are available (and TF.js's formula otherwise).
+  registerFusedGradients()
 }
 
 /**

@@ -44,7 +44,7 @@ export class BatchNorm {
     if (!ctx.training) return tf.tidy(() => this.normalise(x, this.runningMean, this.runningVar))
     const axes = x.shape.slice(0, -1).map((_, i) => i)
     const count = x.size / x.shape[x.rank - 1]
-    if (fusedKernelsAvailable()) return this.applyFused(x, count)
+    if (fusedKernelsAvailable()) return this.applyFused(x)
     const fused = tf.customGrad((...args) => {
       const [input, gamma, beta, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc]
       const { mean, variance } = tf.moments(input, axes)
@@ -70,17 +70,18 @@ export class BatchNorm {
   }
 
   /**
-   * Training mode as two kernels of the backend (wasm with the native kernels): forward and
-   * backward each in one pass pair over the data, per-channel sums in double. Same formulas as
-   * `apply`'s composed version; the backward recomputes x - mean instead of saving it.
+   * Training mode as two kernels of the backend (wasm with the native kernels): forward (with
+   * the running-statistics update) and backward each in one pass pair over the data,
+   * per-channel sums in double. Same formulas as `apply`'s composed version; the backward
+   * recomputes x - mean instead of saving it.
    */
-  private applyFused<T extends tf.Tensor>(x: T, count: number): T {
-    const eps = this.opts.eps
+  private applyFused<T extends tf.Tensor>(x: T): T {
+    const { eps, momentum } = this.opts
     const fused = tf.customGrad((...args) => {
       const [input, gamma, beta, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc]
-      const [y, mean, variance] = batchNormTrain(input, gamma, beta, eps)
-      this.updateRunningStats(mean, variance, count)
-      const invstd = tf.rsqrt(tf.add(variance, eps))
+      const [y, mean, invstd, runningMean, runningVar] = batchNormTrain(input, gamma, beta, this.runningMean, this.runningVar, eps, momentum)
+      this.runningMean.assign(runningMean)
+      this.runningVar.assign(runningVar)
       save([input, mean, invstd, gamma])
       return {
         value: y,
