@@ -426,6 +426,21 @@ void GemmSerial(int m, int n, int k, const Mat& a, const Mat& b, float* c, int64
   if (n == 1) return Gemv(m, k, a, b.p, b.rs, c, ldc, accumulate);
   // C^T (n x 1) = B^T A^T: C's row becomes a column with stride 1.
   if (m == 1) return Gemv(n, k, Mat{b.p, b.cs, b.rs}, a.p, a.cs, c, 1, accumulate);
+  if (m <= 4 && b.cs == 1) {
+    // A few rows (a recurrent cell's batch of stories): stream B once, each of its rows added
+    // onto every C row, instead of packing all of B for a mostly empty 6-row tile.
+    for (int i = 0; i < m; i++) {
+      if (!accumulate) std::fill(c + i * ldc, c + i * ldc + n, 0.0f);
+    }
+    for (int p = 0; p < k; p++) {
+      for (int i = 0; i < m; i++) Axpy(a.at(i, p), b.p + p * b.rs, c + i * ldc, n);
+    }
+    return;
+  }
+  if (m <= 4 && b.rs == 1 && a.cs == 1) {
+    for (int i = 0; i < m; i++) Gemv(n, k, Mat{b.p, b.cs, 1}, a.p + i * a.rs, 1, c + i * ldc, 1, accumulate);
+    return;
+  }
   GemmPacked(m, n, k, [&](int i0, int p0, int mc, int kc, float* dst) {
     PackA(Mat{a.p + i0 * a.rs + p0 * a.cs, a.rs, a.cs}, mc, kc, dst);
   }, b, c, ldc, accumulate);
@@ -889,6 +904,21 @@ void Conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, fl
 #endif
   if (g.pointwise()) {
     Gemm(static_cast<int>(K), g.co, static_cast<int>(rows), Mat{x, 1, K}, Mat{dy, g.co, 1}, dw, g.co, false);
+    return;
+  }
+  if (rows <= 2048 && rows * K <= 4 * kColumnBudget) {
+    // Few rows (a discriminator's 4x4 maps): dW^T = dy^T cols as one product over all rows, so
+    // the K x co result is written once instead of once per chunk, then transposed.
+    std::vector<float> cols(static_cast<size_t>(rows) * K), dwt(static_cast<size_t>(K) * g.co);
+    const int64_t per = std::max<int64_t>(1, (rows + threads - 1) / threads);
+    g_pool->ParallelFor(static_cast<int>((rows + per - 1) / per), [&](int t, int) {
+      const int64_t r0 = t * per;
+      Im2colRows(g, x, r0, static_cast<int>(std::min<int64_t>(per, rows - r0)), cols.data() + r0 * K);
+    });
+    Gemm(g.co, static_cast<int>(K), static_cast<int>(rows), Mat{dy, 1, g.co}, Mat{cols.data(), K, 1}, dwt.data(), K, false);
+    for (int o = 0; o < g.co; o++) {
+      for (int64_t kk = 0; kk < K; kk++) dw[kk * g.co + o] = dwt[o * K + kk];
+    }
     return;
   }
   // Chunks in fixed groups, one partial sum per group, added in group order (deterministic).

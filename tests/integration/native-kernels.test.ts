@@ -104,7 +104,10 @@ describe.skipIf(!built)('native matMul matches cpu', () => {
     ['matrix times vector (n = 1)', [[300, 200], [200, 1]], false, false],
     ['transposed matrix times vector', [[200, 300], [200, 1]], true, false],
     ['row vector times matrix (m = 1)', [[1, 200], [200, 300]], false, false],
-    ['row vector times transposed matrix (spectral norm)', [[1, 50], [70, 50]], false, true]
+    ['row vector times transposed matrix (spectral norm)', [[1, 50], [70, 50]], false, true],
+    ['two rows times a matrix (recurrent cell)', [[2, 300], [300, 70]], false, false],
+    ['two rows times a transposed matrix', [[2, 300], [70, 300]], false, true],
+    ['two transposed rows times a matrix', [[300, 2], [300, 70]], true, false]
   ]
   it.each(cases)('%s', async (_name, shapes, ta, tb) => {
     const f: Fn = (a, b) => tf.matMul(a, b, ta, tb)
