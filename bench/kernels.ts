@@ -1,8 +1,8 @@
 /**
- * Per-shape timings of the project's wasm kernels against the alternatives they replace:
- * im2col + matMul and the `cpu` backend for Conv2DBackpropFilter; zero-insertion, the stock wasm
- * kernel and `cpu` for Conv2DBackpropInput; the stock wasm kernels for the element-wise and
- * data-movement ones. Shapes are a CP-CSV `tiny` image path (10 frames of 64x64: generator
+ * Per-shape timings of the project's wasm kernels against the alternatives they replace: the
+ * native kernel library against XNNPACK for the convolutions; im2col + matMul and the `cpu`
+ * backend for Conv2DBackpropFilter; zero-insertion, the stock wasm kernel and `cpu` for
+ * Conv2DBackpropInput; the stock wasm kernels for the element-wise and data-movement ones. Shapes are a CP-CSV `tiny` image path (10 frames of 64x64: generator
  * up-blocks, discriminator 4/2/1 convs).
  *
  * Run: `npx tsx bench/kernels.ts`. Timings on a shared 2-core machine are noisy: the load average
@@ -19,6 +19,7 @@ import {
   conv2DBackpropInputZeroInsert
 } from '../src/main/training/engine/wasm-conv-kernels'
 import { registeredWasmKernels, stockWasmKernel } from '../src/main/training/engine/wasm-kernels'
+import { nativeKernels, nativeKernelsStatus, setNativeKernelsEnabled } from '../src/main/training/engine/native-kernels'
 
 /** One convolution of the benchmarked model: input NHWC, square kernel, output channels. */
 interface ConvShape {
@@ -135,10 +136,12 @@ async function cpuTimes(shape: ConvShape, maxMacs: number): Promise<[number | nu
 async function benchConvolutions(repeats: number, cpuMaxMacs: number): Promise<void> {
   const backend = backendWasm()
   const stockInput = stockWasmKernel('Conv2DBackpropInput')
-  const sums = new Array<number>(9).fill(0)
+  const sums = new Array<number>(12).fill(0)
   const cpuSeen = [true, true]
-  console.log('\nConvolution gradients, ms (median); "cpu" only below', cpuMaxMacs.toExponential(0), 'MACs')
-  console.log(header('shape', ['forward', 'dW proj', 'dW im2col', 'dW cpu', 'dx proj', 'dx zeroin', 'dx stock', 'dx cpu', 'MMACs']))
+  const native = nativeKernels() != null
+  console.log('\nConvolutions, ms (median); "nat" = native kernel library, "xnn" = XNNPACK in wasm (with the')
+  console.log('project\'s gradient kernels), "cpu" only below', cpuMaxMacs.toExponential(0), 'MACs')
+  console.log(header('shape', ['fwd nat', 'fwd xnn', 'dW nat', 'dW xnn', 'dW im2col', 'dW cpu', 'dx nat', 'dx xnn', 'dx zeroin', 'dx stock', 'dx cpu', 'MMACs']))
   for (const shape of CONV_SHAPES) {
     const x = tf.randomNormal(shape.x) as tf.Tensor4D
     const filter = tf.randomNormal([shape.k, shape.k, shape.x[3], shape.outChannels]) as tf.Tensor4D
@@ -146,22 +149,30 @@ async function benchConvolutions(repeats: number, cpuMaxMacs: number): Promise<v
     const attrs = { strides: shape.stride, pad: 'same', dataFormat: 'NHWC', inputShape: shape.x, filterShape: filter.shape } as unknown as tf.NamedAttrMap
     const direct = (fn: (args: never) => tf.TensorInfo | null, inputs: Record<string, tf.TensorInfo>): Run =>
       () => fn({ inputs, backend, attrs } as never) ?? undefined
-    const forward = median(() => tf.tidy(() => { tf.conv2d(x, filter, shape.stride, 'same') }), repeats)
+    const viaEngine = (name: string, inputs: tf.NamedTensorMap): Run =>
+      () => tf.engine().runKernel(name, inputs, attrs) as tf.Tensor
+    const forwardRun = (): void => tf.tidy(() => { tf.conv2d(x, filter, shape.stride, 'same') })
+    const fwdNative = native ? median(forwardRun, repeats) : null
+    const dwNative = native ? median(viaEngine('Conv2DBackpropFilter', { x, dy }), repeats) : null
+    const dxNative = native ? median(viaEngine('Conv2DBackpropInput', { dy, filter }), repeats) : null
+    setNativeKernelsEnabled(false)
+    const forward = median(forwardRun, repeats)
     const dwProject = median(direct(conv2DBackpropFilter, { x, dy }), repeats)
     const dwIm2col = median(() => im2colFilterGrad(x, dy, shape), repeats)
     const dxProject = median(direct(conv2DBackpropInputSubPixel, { dy, filter }), repeats)
     const dxZero = median(direct(conv2DBackpropInputZeroInsert, { dy, filter }), repeats)
     const dxStock = stockInput == null ? null : median(direct(stockInput.kernelFunc as never, { dy, filter }), repeats)
+    setNativeKernelsEnabled(true)
     tf.dispose([x, filter, dy])
     const [dwCpu, dxCpu] = await cpuTimes(shape, cpuMaxMacs)
-    const cells = [forward, dwProject, dwIm2col, dwCpu, dxProject, dxZero, dxStock, dxCpu]
+    const cells = [fwdNative, forward, dwNative, dwProject, dwIm2col, dwCpu, dxNative, dxProject, dxZero, dxStock, dxCpu]
     cells.forEach((ms, i) => { sums[i] += ms ?? 0 })
     if (dwCpu == null) cpuSeen[0] = false
     if (dxCpu == null) cpuSeen[1] = false
     console.log(row(shape.label, [...cells, macs(shape) / 1e6]))
   }
-  const total = sums.slice(0, 8).map((ms, i) => ((i === 3 && !cpuSeen[0]) || (i === 7 && !cpuSeen[1]) ? null : ms))
-  console.log(row('sum', total))
+  const missing = (i: number): boolean => ((i === 0 || i === 2 || i === 6) && !native) || (i === 5 && !cpuSeen[0]) || (i === 10 && !cpuSeen[1])
+  console.log(row('sum', sums.slice(0, 11).map((ms, i) => (missing(i) ? null : ms))))
 }
 
 async function benchElementwise(repeats: number): Promise<void> {
@@ -208,6 +219,7 @@ export async function benchKernels(options: BenchKernelOptions = {}): Promise<vo
   const cpuMaxMacs = options.cpuMaxMacs ?? 3e7
   const selected = await initBackend('wasm')
   console.log(`backend: ${selected.reason}`)
+  console.log(`native: ${nativeKernelsStatus()}`)
   console.log(`project kernels: ${registeredWasmKernels().join(', ')}`)
   console.log(`load average before: ${loadavg().map((l) => l.toFixed(2)).join(' ')}`)
   await benchConvolutions(repeats, cpuMaxMacs)

@@ -790,29 +790,36 @@ __attribute__((target("avx2,fma"))) inline void FilterAccumulate(__m256* acc, co
 template <int C>
 __attribute__((target("avx2,fma"))) void FilterTap(const ConvGeom& g, const float* x, const float* dy, int fy, int fx,
                                                     int c0, int o0, int lanes, int r0, int r1, float* part) {
+  // Float registers sum one output row; rows are added up in double. A filter gradient is a
+  // sum over every pixel of the batch (40k for a 64x64 layer) that largely cancels when a batch
+  // norm follows, and one float running sum over all of them drifted by 1e-4 and more.
   __m256 acc[C];
-  for (int c = 0; c < C; c++) acc[c] = _mm256_setzero_ps();
+  double total[C][8] = {};
   alignas(32) int32_t mask_bits[8];
   for (int l = 0; l < 8; l++) mask_bits[l] = l < lanes ? -1 : 0;
   const __m256i mask = _mm256_load_si256(reinterpret_cast<const __m256i*>(mask_bits));
+  alignas(32) float tmp[8];
   for (int row = r0; row < r1; row++) {
     const int b = row / g.ho, oy = row % g.ho;
     const int iy = oy * g.sh - g.pt + fy * g.dh;
     if (iy < 0 || iy >= g.h) continue;
     const float* xrow = x + (static_cast<int64_t>(b) * g.h + iy) * g.w * g.ci + c0;
     const float* drow = dy + static_cast<int64_t>(row) * g.wo * g.co + o0;
+    for (int c = 0; c < C; c++) acc[c] = _mm256_setzero_ps();
     for (int ox = 0; ox < g.wo; ox++) {
       const int ix = ox * g.sw - g.pl + fx * g.dw;
       if (ix < 0 || ix >= g.w) continue;
       const __m256 dv = lanes == 8 ? _mm256_loadu_ps(drow + ox * g.co) : _mm256_maskload_ps(drow + ox * g.co, mask);
       FilterAccumulate<C>(acc, xrow + static_cast<int64_t>(ix) * g.ci, dv);
     }
+    for (int c = 0; c < C; c++) {
+      _mm256_store_ps(tmp, acc[c]);
+      for (int l = 0; l < 8; l++) total[c][l] += tmp[l];
+    }
   }
-  alignas(32) float tmp[8];
   for (int c = 0; c < C; c++) {
-    _mm256_store_ps(tmp, acc[c]);
     float* dst = part + ((static_cast<int64_t>(fy) * g.kw + fx) * g.ci + c0 + c) * g.co + o0;
-    for (int l = 0; l < lanes; l++) dst[l] += tmp[l];
+    for (int l = 0; l < lanes; l++) dst[l] += static_cast<float>(total[c][l]);
   }
 }
 
