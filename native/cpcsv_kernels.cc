@@ -1171,13 +1171,32 @@ bool GetInts(napi_env env, napi_value value, int64_t* out, size_t count) {
   return true;
 }
 
+// Exactly `count` (at most 16) arguments into argv, else a thrown error with the call's usage.
+bool ReadArgs(napi_env env, napi_callback_info info, size_t count, napi_value* argv, const char* usage) {
+  size_t argc = 16;
+  napi_value all[16];
+  napi_get_cb_info(env, info, &argc, all, nullptr, nullptr);
+  if (argc != count) {
+    napi_throw_error(env, nullptr, usage);
+    return false;
+  }
+  std::copy(all, all + count, argv);
+  return true;
+}
+
+// Float32Array views of argv[0 .. count).
+bool GetFloatArgs(napi_env env, const napi_value* argv, int count, float** data, size_t* length) {
+  for (int i = 0; i < count; i++) {
+    if (!GetFloats(env, argv[i], &data[i], &length[i])) return false;
+  }
+  return true;
+}
+
 // conv2d(kind, x|dy, w|dy, out, [n,h,w,ci, ho,wo,co, kh,kw, sh,sw, dh,dw, pt,pl])
 // kind 0: forward (x, w -> y); 1: filter gradient (x, dy -> dw); 2: input gradient (dy, w -> dx).
 napi_value Conv2d(napi_env env, napi_callback_info info) {
-  size_t argc = 5;
   napi_value argv[5];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 5) return Throw(env, "conv2d expects (kind, a, b, out, geometry)");
+  if (!ReadArgs(env, info, 5, argv, "conv2d expects (kind, a, b, out, geometry)")) return nullptr;
   int32_t kind = -1;
   napi_get_value_int32(env, argv[0], &kind);
   int64_t v[15];
@@ -1186,11 +1205,11 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
              static_cast<int>(v[4]), static_cast<int>(v[5]), static_cast<int>(v[6]), static_cast<int>(v[7]),
              static_cast<int>(v[8]), static_cast<int>(v[9]), static_cast<int>(v[10]), static_cast<int>(v[11]),
              static_cast<int>(v[12]), static_cast<int>(v[13]), static_cast<int>(v[14])};
-  float *a, *b, *out;
-  size_t la, lb, lo;
-  if (!GetFloats(env, argv[1], &a, &la) || !GetFloats(env, argv[2], &b, &lb) || !GetFloats(env, argv[3], &out, &lo)) {
-    return Throw(env, "conv2d: operands must be Float32Arrays");
-  }
+  float* f[3];
+  size_t len[3];
+  if (!GetFloatArgs(env, argv + 1, 3, f, len)) return Throw(env, "conv2d: operands must be Float32Arrays");
+  float *a = f[0], *b = f[1], *out = f[2];
+  const size_t la = len[0], lb = len[1], lo = len[2];
   const size_t xs = static_cast<size_t>(g.n) * g.h * g.w * g.ci;
   const size_t ys = static_cast<size_t>(g.rows()) * g.co;
   const size_t ws = static_cast<size_t>(g.K()) * g.co;
@@ -1208,19 +1227,17 @@ napi_value Conv2d(napi_env env, napi_callback_info info) {
 // matmul(a, b, c, [batch, m, n, k, transA, transB, batchA, batchB]): c[i] = op(a[i]) * op(b[i]),
 // where batchA / batchB are 0 for an operand broadcast over the batch.
 napi_value MatMul(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 4) return Throw(env, "matmul expects (a, b, c, dims)");
+  if (!ReadArgs(env, info, 4, argv, "matmul expects (a, b, c, dims)")) return nullptr;
   int64_t v[8];
   if (!GetInts(env, argv[3], v, 8)) return Throw(env, "matmul: dims must be an array of 8 integers");
   const int64_t batch = v[0], m = v[1], n = v[2], k = v[3];
   const bool ta = v[4] != 0, tb = v[5] != 0, ba = v[6] != 0, bb = v[7] != 0;
-  float *a, *b, *c;
-  size_t la, lb, lc;
-  if (!GetFloats(env, argv[0], &a, &la) || !GetFloats(env, argv[1], &b, &lb) || !GetFloats(env, argv[2], &c, &lc)) {
-    return Throw(env, "matmul: operands must be Float32Arrays");
-  }
+  float* f[3];
+  size_t len[3];
+  if (!GetFloatArgs(env, argv, 3, f, len)) return Throw(env, "matmul: operands must be Float32Arrays");
+  float *a = f[0], *b = f[1], *c = f[2];
+  const size_t la = len[0], lb = len[1], lc = len[2];
   if (la != static_cast<size_t>((ba ? batch : 1) * m * k) || lb != static_cast<size_t>((bb ? batch : 1) * k * n) ||
       lc != static_cast<size_t>(batch * m * n)) {
     return Throw(env, "matmul: operand sizes do not match the dimensions");
@@ -1238,10 +1255,8 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
 // batchnorm(x, gamma, beta, runningMean, runningVar, y, mean, invstd, runningMeanOut,
 //           runningVarOut, [rows, channels], eps, momentum)
 napi_value BatchNorm(napi_env env, napi_callback_info info) {
-  size_t argc = 13;
   napi_value argv[13];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 13) return Throw(env, "batchnorm expects (x, gamma, beta, runningMean, runningVar, y, mean, invstd, runningMeanOut, runningVarOut, dims, eps, momentum)");
+  if (!ReadArgs(env, info, 13, argv, "batchnorm expects (x, gamma, beta, runningMean, runningVar, y, mean, invstd, runningMeanOut, runningVarOut, dims, eps, momentum)")) return nullptr;
   int64_t d[2];
   if (!GetInts(env, argv[10], d, 2)) return Throw(env, "batchnorm: dims must be [rows, channels]");
   double eps = 0, momentum = 0;
@@ -1249,9 +1264,7 @@ napi_value BatchNorm(napi_env env, napi_callback_info info) {
   napi_get_value_double(env, argv[12], &momentum);
   float* f[10];
   size_t len[10];
-  for (int i = 0; i < 10; i++) {
-    if (!GetFloats(env, argv[i], &f[i], &len[i])) return Throw(env, "batchnorm: operands must be Float32Arrays");
-  }
+  if (!GetFloatArgs(env, argv, 10, f, len)) return Throw(env, "batchnorm: operands must be Float32Arrays");
   const size_t rows = static_cast<size_t>(d[0]), c = static_cast<size_t>(d[1]);
   for (int i = 0; i < 10; i++) {
     const size_t expected = (i == 0 || i == 5) ? rows * c : c;
@@ -1263,17 +1276,13 @@ napi_value BatchNorm(napi_env env, napi_callback_info info) {
 
 // batchnormGrad(dy, x, mean, invstd, gamma, dx, dgamma, dbeta, [rows, channels])
 napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
-  size_t argc = 9;
   napi_value argv[9];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 9) return Throw(env, "batchnormGrad expects (dy, x, mean, invstd, gamma, dx, dgamma, dbeta, dims)");
+  if (!ReadArgs(env, info, 9, argv, "batchnormGrad expects (dy, x, mean, invstd, gamma, dx, dgamma, dbeta, dims)")) return nullptr;
   int64_t d[2];
   if (!GetInts(env, argv[8], d, 2)) return Throw(env, "batchnormGrad: dims must be [rows, channels]");
   float* f[8];
   size_t len[8];
-  for (int i = 0; i < 8; i++) {
-    if (!GetFloats(env, argv[i], &f[i], &len[i])) return Throw(env, "batchnormGrad: operands must be Float32Arrays");
-  }
+  if (!GetFloatArgs(env, argv, 8, f, len)) return Throw(env, "batchnormGrad: operands must be Float32Arrays");
   const size_t rows = static_cast<size_t>(d[0]), c = static_cast<size_t>(d[1]);
   const size_t expect[8] = {rows * c, rows * c, c, c, c, rows * c, c, c};
   for (int i = 0; i < 8; i++) {
@@ -1285,14 +1294,12 @@ napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
 
 // adam(p, m, v, g, pOut, mOut, vOut, [b1, 1 - b1, b2, 1 - b2, stepSize, correction2, eps])
 napi_value Adam(napi_env env, napi_callback_info info) {
-  size_t argc = 8;
   napi_value argv[8];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 8) return Throw(env, "adam expects (p, m, v, g, pOut, mOut, vOut, hyper)");
+  if (!ReadArgs(env, info, 8, argv, "adam expects (p, m, v, g, pOut, mOut, vOut, hyper)")) return nullptr;
   float* f[7];
   size_t len[7];
-  for (int i = 0; i < 7; i++) {
-    if (!GetFloats(env, argv[i], &f[i], &len[i])) return Throw(env, "adam: operands must be Float32Arrays");
+  if (!GetFloatArgs(env, argv, 7, f, len)) return Throw(env, "adam: operands must be Float32Arrays");
+  for (int i = 1; i < 7; i++) {
     if (len[i] != len[0]) return Throw(env, "adam: operands differ in size");
   }
   float h[7];
@@ -1312,19 +1319,17 @@ napi_value Adam(napi_env env, napi_callback_info info) {
 // kind 0: out[b, y, x] = src[b, rows[y], cols[x]]; kind 1 (gradient): out = 0, then
 // out[b, rows[y], cols[x]] += src[b, y, x]. Images are split over the pool.
 napi_value ResizeNearest(napi_env env, napi_callback_info info) {
-  size_t argc = 6;
   napi_value argv[6];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 6) return Throw(env, "resizeNearest expects (kind, src, out, dims, rows, cols)");
+  if (!ReadArgs(env, info, 6, argv, "resizeNearest expects (kind, src, out, dims, rows, cols)")) return nullptr;
   int32_t kind = -1;
   napi_get_value_int32(env, argv[0], &kind);
   int64_t d[6];
   if (!GetInts(env, argv[3], d, 6)) return Throw(env, "resizeNearest: dims must be [n, inH, inW, c, outH, outW]");
-  float *src, *out;
-  size_t ls, lo;
-  if (!GetFloats(env, argv[1], &src, &ls) || !GetFloats(env, argv[2], &out, &lo)) {
-    return Throw(env, "resizeNearest: images must be Float32Arrays");
-  }
+  float* f[2];
+  size_t len[2];
+  if (!GetFloatArgs(env, argv + 1, 2, f, len)) return Throw(env, "resizeNearest: images must be Float32Arrays");
+  float *src = f[0], *out = f[1];
+  const size_t ls = len[0], lo = len[1];
   int32_t* tabs[2];
   size_t lt[2];
   for (int i = 0; i < 2; i++) {
@@ -1373,16 +1378,15 @@ napi_value ResizeNearest(napi_env env, napi_callback_info info) {
 
 // leakyReluGrad(dy, x, dx, alpha): dx = x > 0 ? dy : alpha dy (PyTorch's and TF.js's rule).
 napi_value LeakyReluGrad(napi_env env, napi_callback_info info) {
-  size_t argc = 4;
   napi_value argv[4];
-  napi_get_cb_info(env, info, &argc, argv, nullptr, nullptr);
-  if (argc != 4) return Throw(env, "leakyReluGrad expects (dy, x, dx, alpha)");
-  float *dy, *x, *dx;
-  size_t l0, l1, l2;
-  if (!GetFloats(env, argv[0], &dy, &l0) || !GetFloats(env, argv[1], &x, &l1) || !GetFloats(env, argv[2], &dx, &l2)) {
-    return Throw(env, "leakyReluGrad: operands must be Float32Arrays");
-  }
-  if (l0 != l1 || l0 != l2) return Throw(env, "leakyReluGrad: operands differ in size");
+  if (!ReadArgs(env, info, 4, argv, "leakyReluGrad expects (dy, x, dx, alpha)")) return nullptr;
+  float* f[3];
+  size_t len[3];
+  if (!GetFloatArgs(env, argv, 3, f, len)) return Throw(env, "leakyReluGrad: operands must be Float32Arrays");
+  if (len[0] != len[1] || len[0] != len[2]) return Throw(env, "leakyReluGrad: operands differ in size");
+  const float *dy = f[0], *x = f[1];
+  float* dx = f[2];
+  const size_t l0 = len[0];
   double alpha_d = 0;
   napi_get_value_double(env, argv[3], &alpha_d);
   const float alpha = static_cast<float>(alpha_d);

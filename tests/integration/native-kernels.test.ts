@@ -40,6 +40,20 @@ describe('native kernel library', () => {
   })
 })
 
+describe.skipIf(!built)('native kernel arguments are checked', () => {
+  it('rejects wrong counts, types and sizes with an error naming the call', () => {
+    const native = nativeKernels()!
+    const f = (n: number): Float32Array => new Float32Array(n)
+    const geometry = [1, 4, 4, 2, 4, 4, 3, 3, 3, 1, 1, 1, 1, 1, 1]
+    expect(() => native.conv2d(0, f(32), f(54), f(47), geometry)).toThrow('conv2d: operand sizes do not match the geometry')
+    expect(() => native.conv2d(0, f(32), f(54), f(48), geometry.slice(1))).toThrow('conv2d: geometry must be an array of 15 integers')
+    expect(() => (native.conv2d as (...a: unknown[]) => void)(0, f(32))).toThrow('conv2d expects (kind, a, b, out, geometry)')
+    expect(() => native.matmul(new Int32Array(6) as unknown as Float32Array, f(6), f(4), [1, 2, 2, 3, 0, 0, 1, 1])).toThrow('matmul: operands must be Float32Arrays')
+    expect(() => native.adam(f(3), f(3), f(3), f(2), f(3), f(3), f(3), [0.5, 0.5, 0.999, 0.001, 1e-3, 1, 1e-8])).toThrow('adam: operands differ in size')
+    expect(() => native.resizeNearest(0, f(16), f(64), [1, 4, 4, 1, 8, 8], Int32Array.of(0, 1, 2, 3, 4, 5, 6, 7), new Int32Array(8))).toThrow('resizeNearest: row table out of range')
+  })
+})
+
 describe.skipIf(!built)('native conv2d and its gradients match cpu', () => {
   interface Case { x: number[]; k: number; co: number; stride: number | [number, number]; pad: Pad; dilation?: number }
   const explicit: Pad = [[0, 0], [2, 1], [1, 2], [0, 0]]

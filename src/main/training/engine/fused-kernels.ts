@@ -11,7 +11,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs'
 import { nativeKernels, type NativeKernels } from './native-kernels'
-import { WASM, sizeOf } from './wasm-kernel-util'
+import { WASM, sizeOf, wasmKernel } from './wasm-kernel-util'
 import type { WasmKernelArgs } from './wasm-kernel-util'
 
 const BATCH_NORM = 'CpcsvBatchNormTrain'
@@ -147,16 +147,10 @@ function leakyReluGradKernel(args: WasmKernelArgs): TensorInfo {
   return out
 }
 
-const kernel = (kernelName: string, kernelFunc: (args: WasmKernelArgs) => TensorInfo[] | TensorInfo): KernelConfig => ({
-  kernelName,
-  backendName: WASM,
-  kernelFunc: kernelFunc as unknown as KernelConfig['kernelFunc']
-})
-
 /** Kernel configs this module registers for the wasm backend. */
 export const fusedKernelConfigs: KernelConfig[] = [
-  kernel(BATCH_NORM, batchNormKernel),
-  kernel(BATCH_NORM_GRAD, batchNormGradKernel),
-  kernel(ADAM, adamKernel),
-  kernel(LEAKY_RELU_GRAD, leakyReluGradKernel)
+  wasmKernel(BATCH_NORM, batchNormKernel),
+  wasmKernel(BATCH_NORM_GRAD, batchNormGradKernel),
+  wasmKernel(ADAM, adamKernel),
+  wasmKernel(LEAKY_RELU_GRAD, leakyReluGradKernel)
 ]

@@ -11,7 +11,7 @@
 import { backend_util } from '@tensorflow/tfjs'
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs'
 import { resizeNearestGradInto } from './cpu-kernels'
-import { WASM, callStockKernel as stock, callWasmKernel, sizeOf } from './wasm-kernel-util'
+import { callStockKernel as stock, callWasmKernel, sizeOf, wasmKernel } from './wasm-kernel-util'
 import type { WasmKernelArgs } from './wasm-kernel-util'
 
 type NumericArray = Float32Array | Int32Array
@@ -94,14 +94,8 @@ export function resizeNearestNeighborGrad(args: WasmKernelArgs): TensorInfo {
   return out
 }
 
-const kernel = (kernelName: string, kernelFunc: (args: WasmKernelArgs) => TensorInfo): KernelConfig => ({
-  kernelName,
-  backendName: WASM,
-  kernelFunc: kernelFunc as unknown as KernelConfig['kernelFunc']
-})
-
 /** Kernel configs this module registers for the wasm backend. */
 export const wasmElementwiseKernelConfigs: KernelConfig[] = [
-  ...Object.keys(compares).map((name) => kernel(name, comparisonKernel(name))),
-  kernel('LeakyRelu', leakyRelu)
+  ...Object.keys(compares).map((name) => wasmKernel(name, comparisonKernel(name))),
+  wasmKernel('LeakyRelu', leakyRelu)
 ]

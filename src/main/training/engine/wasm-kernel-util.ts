@@ -67,6 +67,11 @@ export class Temporaries {
   }
 }
 
+/** The config that registers `kernelFunc` as the wasm kernel `kernelName`. */
+export function wasmKernel(kernelName: string, kernelFunc: (args: WasmKernelArgs) => TensorInfo | TensorInfo[]): KernelConfig {
+  return { kernelName, backendName: WASM, kernelFunc: kernelFunc as unknown as KernelConfig['kernelFunc'] }
+}
+
 /** `[h, w]` from a `number | [number, number]` attribute (strides, dilations). */
 export function pair(value: number | [number, number] | number[]): [number, number] {
   return typeof value === 'number' ? [value, value] : [value[0], value[1]]

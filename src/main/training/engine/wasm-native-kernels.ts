@@ -22,7 +22,7 @@ import { conv2DBackpropFilter as xnnBackpropFilter, conv2DBackpropInput as xnnBa
 import { batchMatMul as xnnBatchMatMul } from './wasm-matmul-kernel'
 import { nearestSourceTable } from './cpu-kernels'
 import { resizeNearestNeighborGrad as jsResizeNearestNeighborGrad } from './wasm-elementwise-kernels'
-import { WASM, callStockKernel, sizeOf } from './wasm-kernel-util'
+import { callStockKernel, sizeOf, wasmKernel } from './wasm-kernel-util'
 import type { WasmKernelArgs } from './wasm-kernel-util'
 
 type Shape4 = [number, number, number, number]
@@ -141,18 +141,12 @@ export function resizeNearestNeighborGrad(args: WasmKernelArgs): TensorInfo {
   return out
 }
 
-const kernel = (kernelName: string, kernelFunc: (args: WasmKernelArgs) => TensorInfo): KernelConfig => ({
-  kernelName,
-  backendName: WASM,
-  kernelFunc: kernelFunc as unknown as KernelConfig['kernelFunc']
-})
-
 /** Kernel configs this module registers for the wasm backend. */
 export const wasmNativeKernelConfigs: KernelConfig[] = [
-  kernel('Conv2D', conv2D),
-  kernel('Conv2DBackpropFilter', conv2DBackpropFilter),
-  kernel('Conv2DBackpropInput', conv2DBackpropInput),
-  kernel('BatchMatMul', batchMatMul),
-  kernel('ResizeNearestNeighbor', resizeNearestNeighbor),
-  kernel('ResizeNearestNeighborGrad', resizeNearestNeighborGrad)
+  wasmKernel('Conv2D', conv2D),
+  wasmKernel('Conv2DBackpropFilter', conv2DBackpropFilter),
+  wasmKernel('Conv2DBackpropInput', conv2DBackpropInput),
+  wasmKernel('BatchMatMul', batchMatMul),
+  wasmKernel('ResizeNearestNeighbor', resizeNearestNeighbor),
+  wasmKernel('ResizeNearestNeighborGrad', resizeNearestNeighborGrad)
 ]
