@@ -1396,6 +1396,40 @@ napi_value LeakyReluGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// spectralPower(w, u, uOut, vOut, [rows, cols]): one power iteration of spectral norm on W
+// (rows x cols, row-major): v = normalize(W u), u = normalize(W^T v), normalize(x) =
+// x / max(|x|, 1e-12) (torch.nn.utils.spectral_norm's, with W^T as stored here). Norms in double.
+napi_value SpectralPower(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  if (!ReadArgs(env, info, 5, argv, "spectralPower expects (w, u, uOut, vOut, dims)")) return nullptr;
+  int64_t d[2];
+  if (!GetInts(env, argv[4], d, 2)) return Throw(env, "spectralPower: dims must be [rows, cols]");
+  float* f[4];
+  size_t len[4];
+  if (!GetFloatArgs(env, argv, 4, f, len)) return Throw(env, "spectralPower: operands must be Float32Arrays");
+  const int64_t rows = d[0], cols = d[1];
+  if (len[0] != static_cast<size_t>(rows * cols) || len[1] != static_cast<size_t>(cols) || len[2] != static_cast<size_t>(cols) ||
+      len[3] != static_cast<size_t>(rows)) {
+    return Throw(env, "spectralPower: operand sizes do not match the dimensions");
+  }
+  const float* w = f[0];
+  const float* u = f[1];
+  float* u_out = f[2];
+  float* v_out = f[3];
+  auto normalize = [](float* x, int64_t n) {
+    double sq = 0;
+    for (int64_t i = 0; i < n; i++) sq += static_cast<double>(x[i]) * x[i];
+    const float norm = std::max(static_cast<float>(std::sqrt(sq)), 1e-12f);
+    for (int64_t i = 0; i < n; i++) x[i] /= norm;
+  };
+  for (int64_t r = 0; r < rows; r++) v_out[r] = Dot(w + r * cols, u, static_cast<int>(cols));
+  normalize(v_out, rows);
+  std::fill(u_out, u_out + cols, 0.0f);
+  for (int64_t r = 0; r < rows; r++) Axpy(v_out[r], w + r * cols, u_out, static_cast<int>(cols));
+  normalize(u_out, cols);
+  return nullptr;
+}
+
 napi_value Info(napi_env env, napi_callback_info) {
   napi_value obj, threads, simd;
   napi_create_object(env, &obj);
@@ -1422,6 +1456,7 @@ napi_value Init(napi_env env, napi_value exports) {
       {"adam", nullptr, Adam, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"resizeNearest", nullptr, ResizeNearest, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"leakyReluGrad", nullptr, LeakyReluGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"spectralPower", nullptr, SpectralPower, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},
   };
   napi_define_properties(env, exports, sizeof(props) / sizeof(props[0]), props);

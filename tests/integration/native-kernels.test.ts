@@ -16,6 +16,7 @@ import { nativeKernels, nativeKernelsStatus, setNativeKernelsEnabled } from '../
 import { Adam } from '../../src/main/training/model/adam'
 import { BatchNorm } from '../../src/main/training/model/batch-norm'
 import { ParamStore } from '../../src/main/training/model/params'
+import { SpectralNormKernel } from '../../src/main/training/model/spectral-norm'
 import { TRAIN_CONTEXT } from '../../src/main/training/model/tracer'
 import { expectMatchesCpu, values, type Fn } from '../helpers/backend-compare'
 import { relativeError } from '../helpers/tensors'
@@ -229,6 +230,24 @@ describe.skipIf(!built)('fused training kernels (batch norm, Adam) equal the com
     await expectMatchesCpu([[3, 7, 5, 4]], (x) => tf.leakyRelu(x, 0.2), 1e-6)
     await tf.setBackend('wasm')
     expect(fusedKernelsAvailable()).toBe(true)
+  })
+
+  it("spectral norm's power iteration is one kernel and moves u, v as the composed ops do", async () => {
+    await tf.setBackend('wasm')
+    const run = (fused: boolean): Float32Array[] => {
+      setNativeKernelsEnabled(fused)
+      expect(fusedKernelsAvailable()).toBe(fused)
+      const store = new ParamStore('D_img', { seed: 11 })
+      const sn = new SpectralNormKernel(store, 'sn', [4, 4, 9, 12])
+      const kernels = [0, 1, 2].map(() => sn.kernel(TRAIN_CONTEXT))
+      const out = [sn.u, sn.v, ...kernels].map((t) => (t.dataSync() as Float32Array).slice())
+      tf.dispose(kernels)
+      store.dispose()
+      return out
+    }
+    const composed = run(false)
+    const fused = run(true)
+    composed.forEach((ref, i) => expect(relativeError(fused[i], ref), `array ${i}`).toBeLessThan(1e-6))
   })
 
   it('Adam takes the same three steps fused and composed', async () => {

@@ -1,6 +1,7 @@
 /**
  * Fused training kernels the model uses where the backend has them: training-mode batch
- * normalisation (forward and backward), the Adam update and the leaky-ReLU gradient. On wasm with the native kernel
+ * normalisation (forward and backward), the Adam update, the leaky-ReLU gradient and spectral
+ * norm's power iteration. On wasm with the native kernel
  * library each is one kernel call instead of 10-25 element-wise kernels, and batch norm's
  * per-channel sums are accumulated in double (see native/cpcsv_kernels.cc). Elsewhere (`cpu`,
  * `tensorflow`, wasm without the library) the model composes the same formulas from tf ops.
@@ -18,6 +19,7 @@ const BATCH_NORM = 'CpcsvBatchNormTrain'
 const BATCH_NORM_GRAD = 'CpcsvBatchNormTrainGrad'
 const ADAM = 'CpcsvAdam'
 const LEAKY_RELU_GRAD = 'CpcsvLeakyReluGrad'
+const SPECTRAL_POWER = 'CpcsvSpectralPower'
 
 /** Whether the active backend runs the fused kernels now. */
 export function fusedKernelsAvailable(): boolean {
@@ -64,6 +66,14 @@ export interface AdamStep {
 /** One Adam update: [param, m, v] after the step. */
 export function adamUpdate(param: tf.Tensor, m: tf.Tensor, v: tf.Tensor, grad: tf.Tensor, step: AdamStep): [tf.Tensor, tf.Tensor, tf.Tensor] {
   return tf.engine().runKernel(ADAM, { param, m, v, grad }, { ...step }) as unknown as [tf.Tensor, tf.Tensor, tf.Tensor]
+}
+
+/**
+ * One power iteration of spectral norm on the HWIO kernel `weight` (W^T = (kh·kw·in, out)):
+ * [u, v] after it. No gradient: u and v are constants of the normalised weight.
+ */
+export function spectralPower(weight: tf.Tensor, u: tf.Tensor): [tf.Tensor1D, tf.Tensor1D] {
+  return tf.engine().runKernel(SPECTRAL_POWER, { weight, u }, {}) as unknown as [tf.Tensor1D, tf.Tensor1D]
 }
 
 /**
@@ -147,10 +157,22 @@ function leakyReluGradKernel(args: WasmKernelArgs): TensorInfo {
   return out
 }
 
+function spectralPowerKernel(args: WasmKernelArgs): TensorInfo[] {
+  const { weight, u } = args.inputs
+  requireFloat(SPECTRAL_POWER, weight, u)
+  const cols = u.shape[0]
+  const rows = sizeOf(weight.shape) / cols
+  const outs = [args.backend.makeOutput([cols], 'float32'), args.backend.makeOutput([rows], 'float32')]
+  const heap = heapOf(args)
+  native().spectralPower(heap(weight), heap(u), heap(outs[0]), heap(outs[1]), [rows, cols])
+  return outs
+}
+
 /** Kernel configs this module registers for the wasm backend. */
 export const fusedKernelConfigs: KernelConfig[] = [
   wasmKernel(BATCH_NORM, batchNormKernel),
   wasmKernel(BATCH_NORM_GRAD, batchNormGradKernel),
   wasmKernel(ADAM, adamKernel),
-  wasmKernel(LEAKY_RELU_GRAD, leakyReluGradKernel)
+  wasmKernel(LEAKY_RELU_GRAD, leakyReluGradKernel),
+  wasmKernel(SPECTRAL_POWER, spectralPowerKernel)
 ]

@@ -41,6 +41,8 @@ export interface NativeKernels {
   resizeNearest(kind: 0 | 1, src: Float32Array, out: Float32Array, dims: number[], rows: Int32Array, cols: Int32Array): void
   /** dx = x > 0 ? dy : alpha·dy. */
   leakyReluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, alpha: number): void
+  /** One spectral-norm power iteration on W (rows, cols): v = normalize(W u), u = normalize(Wᵀ v). */
+  spectralPower(w: Float32Array, u: Float32Array, uOut: Float32Array, vOut: Float32Array, dims: number[]): void
   info(): { threads: number; simd: string }
 }
 

@@ -11,6 +11,7 @@
  * (kh, kw, in) order, a permutation of PyTorch's (in, kh, kw) that leaves sigma unchanged.
  */
 import * as tf from '@tensorflow/tfjs'
+import { fusedKernelsAvailable, spectralPower } from '../engine/fused-kernels'
 import { INIT_WEIGHT, type ParamStore } from './params'
 import type { RunContext } from './tracer'
 
@@ -69,6 +70,12 @@ export class SpectralNormKernel {
 
   private powerIteration(): void {
     tf.tidy(() => {
+      if (fusedKernelsAvailable()) {
+        const [u, v] = spectralPower(this.weight, this.u)
+        this.v.assign(v)
+        this.u.assign(u)
+        return
+      }
       const w2 = tf.reshape(this.weight, [this.rows, this.cols])
       const v = normalize(tf.matMul(w2, tf.reshape(this.u, [this.cols, 1])))
       const u = normalize(tf.matMul(v, w2, true, false))
