@@ -1,16 +1,18 @@
-// Native float32 GEMM and convolution kernels for the workbench's TF.js `wasm` backend.
+// Native float32 kernels for the workbench's TF.js `wasm` backend.
 //
 // The wasm backend keeps tensors in its heap (a WebAssembly.Memory); the project's kernels pass
-// views of that heap here, so the heavy products (Conv2D, its two gradients, BatchMatMul) run on
-// the CPU's own vector units (AVX2 + FMA where present, chosen at run time) and on all cores,
-// while everything else stays in wasm. Every function is synchronous and writes its result into
-// an output view the caller allocated. Layouts are TF.js's: images NHWC, filters HWIO, row-major
-// matrices.
+// views of that heap here, so the heavy work (Conv2D and its two gradients, BatchMatMul, nearest
+// resizing, and the fused training kernels: batch norm, Adam, the leaky-ReLU gradient, spectral
+// norm's power iteration) runs on the CPU's own vector units (AVX2 + FMA where present, chosen
+// at run time) and on all cores, while everything else stays in wasm. Every function is
+// synchronous and writes its result into an output view the caller allocated. Layouts are
+// TF.js's: images NHWC, filters HWIO, row-major matrices.
 //
 // GEMM: C (+)= op(A) * op(B) with the classic packed blocking (KC x NC panels of B, MC x KC
-// blocks of A, a 6x16 register tile). Convolutions are im2col + GEMM on row chunks, so memory
-// stays bounded for any image size: forward y = cols(x) * W, filter gradient dW = cols(x)^T * dy,
-// input gradient dx = col2im(dy * W^T).
+// blocks of A, a 6x16 register tile), plus matrix-vector and few-row paths. Convolutions:
+// forward y = cols(x) * W with the im2col panels packed straight from the image; filter gradient
+// dW = cols(x)^T * dy on bounded row chunks; input gradient as a flipped convolution at stride 1,
+// else col2im(dy * W^T); direct register-blocked kernels for layers with few channels.
 #include <node_api.h>
 
 #include <algorithm>

@@ -1,9 +1,9 @@
 /**
  * Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, BatchMatMul and nearest-neighbour resizing
- * (forward and gradient) for the wasm backend, run by
- * the native kernel library (native-kernels.ts) on views of the wasm heap, so no tensor is
- * copied in or out. Measured on the 2-core reference machine: 8.8 GMAC/s for the convolutions of
- * a CP-CSV `tiny` step through XNNPACK in wasm (128-bit SIMD, no FMA), about 30 GMAC/s natively.
+ * (forward and gradient) for the wasm backend, run by the native kernel library
+ * (native-kernels.ts) on views of the wasm heap, so no tensor is copied in or out. Measured on
+ * the 2-core reference machine: 8.8 GMAC/s for the convolutions of a CP-CSV `tiny` step through
+ * XNNPACK in wasm (128-bit SIMD, no FMA), 17-28 GMAC/s natively (GEMM peaks at 33).
  * Inputs the native path does not cover (other dtypes, NCHW) and processes without the library
  * go to the wasm implementations: XNNPACK's own Conv2D, the project's XNNPACK-based gradients
  * (wasm-conv-kernels.ts) and BatchMatMul (wasm-matmul-kernel.ts).
