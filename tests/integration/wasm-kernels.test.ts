@@ -239,6 +239,23 @@ describe('data-movement kernels on wasm match cpu', () => {
     await onBoth(() => tf.grad((x: tf.Tensor) => tf.sum(tf.mul(tf.square(x), tf.exp(x))))(tf.tensor([0.5, -1, 2])))
   })
 
+  it('Cast shares data for a same-dtype cast and converts otherwise', async () => {
+    await tf.setBackend('wasm')
+    const backend = tf.backend() as BackendWasm
+    const ids = backend.numDataIds()
+    const a = tf.tensor([1.5, -2, 0, 3])
+    const same = tf.cast(a, 'float32')
+    expect(backend.numDataIds()).toBe(ids + 1) // shared, not copied
+    a.dispose()
+    expect(Array.from(same.dataSync())).toEqual([1.5, -2, 0, 3])
+    same.dispose()
+    expect(backend.numDataIds()).toBe(ids)
+    await onBoth(() => tf.cast(tf.tensor([1.7, -2.2, 0, 3]), 'int32'))
+    await onBoth(() => tf.cast(tf.tensor([1.7, 0, -3, -0.25]), 'bool'))
+    await onBoth(() => tf.cast(tf.tensor1d([0, -7, 2], 'int32'), 'bool'))
+    await onBoth(() => tf.cast(tf.tensor1d([1, 0, 5], 'int32'), 'float32'))
+  })
+
   it('Tile for several ranks, dtypes and block sizes', async () => {
     await onBoth(() => tf.tile(tf.tensor1d([1, 2, 3]), [4]))
     await onBoth(() => tf.tile(tf.tensor2d(values([5, 1], 3), [5, 1]), [2, 40]))

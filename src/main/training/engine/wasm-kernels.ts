@@ -29,6 +29,7 @@ export const WASM_KERNEL_REASONS: Readonly<Record<string, string>> = {
   Conv2DBackpropInput: 'stock kernel is a naive loop; native col2im GEMM, else sub-pixel XNNPACK convolution',
   Tile: 'batch-norm gradient tiles statistics every step; block copies instead',
   Identity: 'stock kernel copies its input; the gradient tape clones every saved tensor through it',
+  Cast: 'stock kernel copies on a same-dtype cast (about 500 per step from TF.js gradients) and maps -3 to bool 253',
   Slice: 'stock kernel copies its whole input first; reads a heap view instead',
   Unpack: 'stock kernel uses the stock slice (a whole-input copy per output); unstack of story batches',
   SplitV: 'as Unpack (split, concat gradient, GRU gates)',

@@ -12,6 +12,9 @@
  *   saves for its backward pass through it (thousands per CP-CSV step); sharing the data with a
  *   raised reference count, as the `cpu` backend and wasm's own Reshape do, is enough because
  *   no kernel writes into its inputs.
+ * - `Cast` to the dtype a tensor already has: the same sharing. TF.js's gradients cast dy to
+ *   float32 that way about 500 times per CP-CSV step, and the stock kernel copied each one. Its
+ *   cast to bool was also wrong for negative values.
  * Strings (no heap data) go to the stock kernels.
  */
 import { backend_util, slice_util, util } from '@tensorflow/tfjs'
@@ -224,7 +227,24 @@ export function identity(args: WasmKernelArgs): TensorInfo {
   return { dataId: x.dataId, shape: [...x.shape], dtype: x.dtype }
 }
 
+/**
+ * Cast: shares the data when the dtype does not change. To bool it writes 0 / 1 itself: the stock
+ * kernel truncates, so a float -3 became 253. Other conversions go to the stock kernel.
+ */
+export function cast(args: WasmKernelArgs): TensorInfo {
+  const { x } = args.inputs
+  if (x.dtype === 'string') return stock('Cast', args)
+  if (x.dtype === args.attrs.dtype) return identity(args)
+  if (args.attrs.dtype !== 'bool') return stock('Cast', args)
+  const out = args.backend.makeOutput(x.shape, 'bool')
+  const xs = args.backend.typedArrayFromHeap(x) as HeapArray
+  const os = args.backend.typedArrayFromHeap(out) as HeapArray
+  for (let i = 0; i < xs.length; i++) os[i] = xs[i] !== 0 ? 1 : 0
+  return out
+}
+
 export const wasmLayoutKernelConfigs: KernelConfig[] = [
+  { kernelName: 'Cast', backendName: WASM, kernelFunc: cast as unknown as KernelConfig['kernelFunc'] },
   { kernelName: 'Identity', backendName: WASM, kernelFunc: identity as unknown as KernelConfig['kernelFunc'] },
   { kernelName: 'Tile', backendName: WASM, kernelFunc: tile as unknown as KernelConfig['kernelFunc'] },
   { kernelName: 'Slice', backendName: WASM, kernelFunc: slice as unknown as KernelConfig['kernelFunc'] },
