@@ -48,7 +48,7 @@ export const WASM_KERNEL_REASONS: Readonly<Record<string, string>> = {
   CpcsvBatchNormTrainGrad: 'its backward in one pass pair instead of about 11 element-wise kernels',
   CpcsvAdam: 'one native Adam update per variable instead of 10 element-wise kernels',
   CpcsvLeakyReluGrad: 'leaky-ReLU gradient in one pass instead of greater + where + mul (every discriminator layer)',
-  CpcsvSpectralPower: "spectral norm's power iteration in one kernel instead of about 14 (108 calls per tiny step)",
+  CpcsvSpectralPower: "spectral norm's power iteration in one kernel instead of about 14 (54 iterations per tiny step)",
   ResizeNearestNeighbor: 'native row copies where built (every generator up-block; the stock kernel took 0.7 ms per call)',
   ResizeNearestNeighborGrad: 'stock kernel searches a window per pixel; native scatter-add, else a JS loop',
   BatchMatMul: 'stock kernel loops naively for transposed operands (every dense backward pass); native GEMM where built'
