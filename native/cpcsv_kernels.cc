@@ -130,6 +130,19 @@ int DefaultThreads() {
   return std::min(std::max(n, 1), 16);
 }
 
+// Runs fn(task, part) for tasks [0, tasks) over the pool, each into its own zeroed array of
+// `size`, and writes their sum to `out`, added in task order: the result does not depend on
+// which thread ran which task, so stop + resume reproduces a run exactly.
+template <typename T, typename Fn>
+void SumTaskPartials(int tasks, size_t size, T* out, const Fn& fn) {
+  std::vector<std::vector<T>> partial(tasks, std::vector<T>(size, T(0)));
+  g_pool->ParallelFor(tasks, [&](int task, int) { fn(task, partial[task].data()); });
+  std::fill(out, out + size, T(0));
+  for (const auto& part : partial) {
+    for (size_t i = 0; i < size; i++) out[i] += part[i];
+  }
+}
+
 // ---------------------------------------------------------------------------------------------
 // GEMM. A matrix operand is a base pointer plus a row stride and a column stride, which covers
 // row-major, transposed and (for im2col chunks) sub-blocks without copies.
@@ -285,7 +298,6 @@ struct Scratch {
   std::vector<float> a;
   std::vector<float> b;
   std::vector<float> cols;
-  std::vector<float> acc;
   std::vector<float> zeros;
 };
 thread_local Scratch t_scratch;
@@ -370,10 +382,9 @@ void Gemv(int m, int k, const Mat& a, const float* v, int64_t vs, float* c, int6
 
 // The packed loop nest: C[m x n] (+)= A[m x k] * B[k x n], single-threaded, C row-major with
 // leading dimension ldc. `pack_a(i0, p0, mc, kc, dst)` packs rows [i0, i0 + mc) x columns
-// [p0, p0 + kc) of A in PackA's layout and `pack_b(p0, j0, kc, nc, dst)` rows [p0, p0 + kc) x
-// columns [j0, j0 + nc) of B in PackB's, so either may be computed on the fly (im2col).
-template <typename PackAFn, typename PackBFn>
-void GemmPackedAB(int m, int n, int k, const PackAFn& pack_a, const PackBFn& pack_b, float* c, int64_t ldc, bool accumulate) {
+// [p0, p0 + kc) of A in PackA's layout, so A may be a matrix or computed on the fly (im2col).
+template <typename PackAFn>
+void GemmPacked(int m, int n, int k, const PackAFn& pack_a, const Mat& b, float* c, int64_t ldc, bool accumulate) {
   Scratch& s = t_scratch;
   const int nc_max = std::min(n, NC);
   s.b.resize(static_cast<size_t>(KC) * ((nc_max + NR - 1) / NR) * NR);
@@ -383,7 +394,7 @@ void GemmPackedAB(int m, int n, int k, const PackAFn& pack_a, const PackBFn& pac
     for (int pc = 0; pc < k; pc += KC) {
       const int kc = std::min(KC, k - pc);
       const bool acc = accumulate || pc > 0;
-      pack_b(pc, jc, kc, nc, s.b.data());
+      PackB(Mat{b.p + pc * b.rs + jc * b.cs, b.rs, b.cs}, kc, nc, s.b.data());
       for (int ic = 0; ic < m; ic += MC) {
         const int mc = std::min(MC, m - ic);
         pack_a(ic, pc, mc, kc, s.a.data());
@@ -406,14 +417,6 @@ void GemmPackedAB(int m, int n, int k, const PackAFn& pack_a, const PackBFn& pac
       }
     }
   }
-}
-
-// As GemmPackedAB with B a matrix.
-template <typename PackAFn>
-void GemmPacked(int m, int n, int k, const PackAFn& pack_a, const Mat& b, float* c, int64_t ldc, bool accumulate) {
-  GemmPackedAB(m, n, k, pack_a, [&](int p0, int j0, int kc, int nc, float* dst) {
-    PackB(Mat{b.p + p0 * b.rs + j0 * b.cs, b.rs, b.cs}, kc, nc, dst);
-  }, c, ldc, accumulate);
 }
 
 // Single-threaded C[m x n] (+)= A[m x k] * B[k x n]; C row-major with leading dimension ldc.
@@ -832,14 +835,9 @@ constexpr FilterTapFn kFilterTaps[8] = {FilterTap<1>, FilterTap<2>, FilterTap<3>
 void DirectBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw) {
   const int rows = g.n * g.ho;
   const int threads = g_pool->threads();
-  // One fixed row range and partial sum per task, added in task order: the result does not
-  // depend on which thread ran what (stop + resume reproduces a run exactly).
+  // One fixed row range per task (see SumTaskPartials).
   const int tasks = std::min(rows, threads);
-  const size_t size = static_cast<size_t>(g.K()) * g.co;
-  std::vector<std::vector<float>> partial(tasks);
-  g_pool->ParallelFor(tasks, [&](int task, int) {
-    std::vector<float>& part = partial[task];
-    part.assign(size, 0.0f);
+  SumTaskPartials(tasks, static_cast<size_t>(g.K()) * g.co, dw, [&](int task, float* part) {
     const int r0 = static_cast<int>(static_cast<int64_t>(rows) * task / tasks);
     const int r1 = static_cast<int>(static_cast<int64_t>(rows) * (task + 1) / tasks);
     for (int fy = 0; fy < g.kh; fy++) {
@@ -847,16 +845,12 @@ void DirectBackpropFilter(const ConvGeom& g, const float* x, const float* dy, fl
         for (int o0 = 0; o0 < g.co; o0 += 8) {
           for (int c0 = 0; c0 < g.ci; c0 += 8) {
             const int cs = std::min(8, g.ci - c0);
-            kFilterTaps[cs - 1](g, x, dy, fy, fx, c0, o0, std::min(8, g.co - o0), r0, r1, part.data());
+            kFilterTaps[cs - 1](g, x, dy, fy, fx, c0, o0, std::min(8, g.co - o0), r0, r1, part);
           }
         }
       }
     }
   });
-  std::fill(dw, dw + size, 0.0f);
-  for (const auto& part : partial) {
-    for (size_t i = 0; i < size; i++) dw[i] += part[i];
-  }
 }
 #endif
 
@@ -930,28 +924,20 @@ void Conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, fl
     }
     return;
   }
-  // Chunks in fixed groups, one partial sum per group, added in group order (deterministic).
+  // Chunks in fixed groups, one partial sum per group (see SumTaskPartials).
   const int chunk = ChunkRows(g);
   const int chunks = static_cast<int>((rows + chunk - 1) / chunk);
   const int tasks = std::min(chunks, threads);
-  const size_t size = static_cast<size_t>(K) * g.co;
-  std::vector<std::vector<float>> partial(tasks);
-  g_pool->ParallelFor(tasks, [&](int task, int) {
-    std::vector<float>& acc = partial[task];
-    acc.assign(size, 0.0f);
+  SumTaskPartials(tasks, static_cast<size_t>(K) * g.co, dw, [&](int task, float* acc) {
     Scratch& s = t_scratch;
     for (int c = chunks * task / tasks; c < chunks * (task + 1) / tasks; c++) {
       const int64_t r0 = static_cast<int64_t>(c) * chunk;
       const int n = static_cast<int>(std::min<int64_t>(chunk, rows - r0));
       s.cols.resize(static_cast<size_t>(n) * K);
       Im2colRows(g, x, r0, n, s.cols.data());
-      GemmSerial(static_cast<int>(K), g.co, n, Mat{s.cols.data(), 1, K}, Mat{dy + r0 * g.co, g.co, 1}, acc.data(), g.co, true);
+      GemmSerial(static_cast<int>(K), g.co, n, Mat{s.cols.data(), 1, K}, Mat{dy + r0 * g.co, g.co, 1}, acc, g.co, true);
     }
   });
-  std::fill(dw, dw + size, 0.0f);
-  for (const auto& part : partial) {
-    for (size_t i = 0; i < size; i++) dw[i] += part[i];
-  }
 }
 
 // dx = col2im(dy * W^T). Workers own whole images, so their scatter-adds never overlap.
@@ -1023,24 +1009,16 @@ void ForRowBlocks(int64_t rows, int64_t row_cost, const Fn& fn) {
   g_pool->ParallelFor(tasks, [&](int t, int) { fn(rows * t / tasks, rows * (t + 1) / tasks, t); });
 }
 
-// Per-channel sums of a(x) and b(x) over rows: one partial per fixed row range, added in order.
+// Per-channel sums over rows, in double: add_row(r, a, b) adds row r's two quantities onto a[c]
+// and b[c]. Returns [a sums..., b sums...]; one partial per fixed row range (see SumTaskPartials).
 template <typename Fn>
-void ChannelSums(int64_t rows, int c, const Fn& add_row, std::vector<double>& s1, std::vector<double>& s2) {
+std::vector<double> ChannelSums(int64_t rows, int c, const Fn& add_row) {
   const int tasks = RowTasks(rows, c);
-  std::vector<std::vector<double>> p1(tasks, std::vector<double>(c, 0.0)), p2(tasks, std::vector<double>(c, 0.0));
-  ForRowBlocks(rows, c, [&](int64_t r0, int64_t r1, int task) {
-    double* a = p1[task].data();
-    double* b = p2[task].data();
-    for (int64_t r = r0; r < r1; r++) add_row(r, a, b);
+  std::vector<double> sums(2 * static_cast<size_t>(c));
+  SumTaskPartials(tasks, sums.size(), sums.data(), [&](int task, double* part) {
+    for (int64_t r = rows * task / tasks; r < rows * (task + 1) / tasks; r++) add_row(r, part, part + c);
   });
-  s1.assign(c, 0.0);
-  s2.assign(c, 0.0);
-  for (int t = 0; t < tasks; t++) {
-    for (int j = 0; j < c; j++) {
-      s1[j] += p1[t][j];
-      s2[j] += p2[t][j];
-    }
-  }
+  return sums;
 }
 
 // y = (x - mean) * gamma / sqrt(var + eps) + beta, with the batch mean and 1 / sqrt(var + eps)
@@ -1057,15 +1035,16 @@ struct BatchNormStats {
 
 void BatchNormForward(int64_t rows, int c, const float* x, const float* gamma, const float* beta, double eps,
                       double momentum, float* y, const BatchNormStats& st) {
-  std::vector<double> sum, sq;
-  ChannelSums(rows, c, [&](int64_t r, double* a, double* b) {
+  const std::vector<double> sums = ChannelSums(rows, c, [&](int64_t r, double* a, double* b) {
     const float* xr = x + r * c;
     for (int j = 0; j < c; j++) {
       const double v = xr[j];
       a[j] += v;
       b[j] += v * v;
     }
-  }, sum, sq);
+  });
+  const double* sum = sums.data();
+  const double* sq = sums.data() + c;
   std::vector<float> scale(c);
   const float keep = static_cast<float>(1.0 - momentum), take = static_cast<float>(momentum);
   const float unbias = static_cast<float>(rows > 1 ? static_cast<double>(rows) / static_cast<double>(rows - 1) : 1.0);
@@ -1092,15 +1071,16 @@ void BatchNormForward(int64_t rows, int c, const float* x, const float* gamma, c
 // dx = (dy - dbeta / M - (x - mean) <dy, x - mean> invstd^2 / M) invstd gamma.
 void BatchNormBackward(int64_t rows, int c, const float* dy, const float* x, const float* mean, const float* invstd,
                        const float* gamma, float* dx, float* dgamma, float* dbeta) {
-  std::vector<double> sdy, sdyx;
-  ChannelSums(rows, c, [&](int64_t r, double* a, double* b) {
+  const std::vector<double> sums = ChannelSums(rows, c, [&](int64_t r, double* a, double* b) {
     const float* d = dy + r * c;
     const float* xr = x + r * c;
     for (int j = 0; j < c; j++) {
       a[j] += d[j];
       b[j] += static_cast<double>(d[j]) * (static_cast<double>(xr[j]) - mean[j]);
     }
-  }, sdy, sdyx);
+  });
+  const double* sdy = sums.data();
+  const double* sdyx = sums.data() + c;
   std::vector<float> a(c), b(c), k(c);
   const double m = static_cast<double>(rows);
   for (int j = 0; j < c; j++) {

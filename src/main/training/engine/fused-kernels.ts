@@ -12,7 +12,7 @@
 import * as tf from '@tensorflow/tfjs'
 import type { KernelConfig, TensorInfo } from '@tensorflow/tfjs'
 import { nativeKernels, type NativeKernels } from './native-kernels'
-import { WASM, sizeOf, wasmKernel } from './wasm-kernel-util'
+import { WASM, float32Heap, sizeOf, wasmKernel } from './wasm-kernel-util'
 import type { WasmKernelArgs } from './wasm-kernel-util'
 
 const BATCH_NORM = 'CpcsvBatchNormTrain'
@@ -108,17 +108,13 @@ function requireFloat(kernel: string, ...infos: TensorInfo[]): void {
   for (const t of infos) if (t.dtype !== 'float32') throw new Error(`${kernel} takes float32 tensors, got ${t.dtype}`)
 }
 
-function heapOf(args: WasmKernelArgs): (t: TensorInfo) => Float32Array {
-  return (t) => args.backend.typedArrayFromHeap(t) as Float32Array
-}
-
 function batchNormKernel(args: WasmKernelArgs): TensorInfo[] {
   const { x, gamma, beta, runningMean, runningVar } = args.inputs
   requireFloat(BATCH_NORM, x, gamma, beta, runningMean, runningVar)
   const channels = x.shape[x.shape.length - 1]
   const { backend } = args
   const outs = [backend.makeOutput(x.shape, 'float32'), ...[0, 1, 2, 3].map(() => backend.makeOutput([channels], 'float32'))]
-  const heap = heapOf(args)
+  const heap = float32Heap(args.backend)
   native().batchnorm(heap(x), heap(gamma), heap(beta), heap(runningMean), heap(runningVar), ...outs.map(heap) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array],
     [sizeOf(x.shape) / channels, channels], args.attrs.eps as number, args.attrs.momentum as number)
   return outs
@@ -130,7 +126,7 @@ function batchNormGradKernel(args: WasmKernelArgs): TensorInfo[] {
   const channels = x.shape[x.shape.length - 1]
   const { backend } = args
   const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput([channels], 'float32'), backend.makeOutput([channels], 'float32')]
-  const heap = heapOf(args)
+  const heap = float32Heap(args.backend)
   native().batchnormGrad(heap(dy), heap(x), heap(mean), heap(invstd), heap(gamma), heap(outs[0]), heap(outs[1]), heap(outs[2]),
     [sizeOf(x.shape) / channels, channels])
   return outs
@@ -142,7 +138,7 @@ function adamKernel(args: WasmKernelArgs): TensorInfo[] {
   const step = args.attrs as unknown as AdamStep
   const { backend } = args
   const outs = [0, 1, 2].map(() => backend.makeOutput(param.shape, 'float32'))
-  const heap = heapOf(args)
+  const heap = float32Heap(args.backend)
   native().adam(heap(param), heap(m), heap(v), heap(grad), heap(outs[0]), heap(outs[1]), heap(outs[2]),
     [step.b1, 1 - step.b1, step.b2, 1 - step.b2, step.stepSize, step.correction2, step.eps])
   return outs
@@ -152,7 +148,7 @@ function leakyReluGradKernel(args: WasmKernelArgs): TensorInfo {
   const { dy, x } = args.inputs
   requireFloat(LEAKY_RELU_GRAD, dy, x)
   const out = args.backend.makeOutput(x.shape, 'float32')
-  const heap = heapOf(args)
+  const heap = float32Heap(args.backend)
   native().leakyReluGrad(heap(dy), heap(x), heap(out), args.attrs.alpha as number)
   return out
 }
@@ -163,7 +159,7 @@ function spectralPowerKernel(args: WasmKernelArgs): TensorInfo[] {
   const cols = u.shape[0]
   const rows = sizeOf(weight.shape) / cols
   const outs = [args.backend.makeOutput([cols], 'float32'), args.backend.makeOutput([rows], 'float32')]
-  const heap = heapOf(args)
+  const heap = float32Heap(args.backend)
   native().spectralPower(heap(weight), heap(u), heap(outs[0]), heap(outs[1]), [rows, cols])
   return outs
 }

@@ -67,6 +67,14 @@ export class Temporaries {
   }
 }
 
+/**
+ * A function that views a float32 tensor's data on the wasm heap. Take views only after the
+ * call's last `makeOutput`: an allocation may grow (and detach) the heap.
+ */
+export function float32Heap(backend: BackendWasm): (t: TensorInfo) => Float32Array {
+  return (t) => backend.typedArrayFromHeap(t) as Float32Array
+}
+
 /** The config that registers `kernelFunc` as the wasm kernel `kernelName`. */
 export function wasmKernel(kernelName: string, kernelFunc: (args: WasmKernelArgs) => TensorInfo | TensorInfo[]): KernelConfig {
   return { kernelName, backendName: WASM, kernelFunc: kernelFunc as unknown as KernelConfig['kernelFunc'] }

@@ -22,7 +22,7 @@ import { conv2DBackpropFilter as xnnBackpropFilter, conv2DBackpropInput as xnnBa
 import { batchMatMul as xnnBatchMatMul } from './wasm-matmul-kernel'
 import { nearestSourceTable } from './cpu-kernels'
 import { resizeNearestNeighborGrad as jsResizeNearestNeighborGrad } from './wasm-elementwise-kernels'
-import { callStockKernel, sizeOf, wasmKernel } from './wasm-kernel-util'
+import { callStockKernel, float32Heap, sizeOf, wasmKernel } from './wasm-kernel-util'
 import type { WasmKernelArgs } from './wasm-kernel-util'
 
 type Shape4 = [number, number, number, number]
@@ -46,7 +46,7 @@ function allFloat(...infos: TensorInfo[]): boolean {
 function runConv(backend: BackendWasm, kind: 0 | 1 | 2, a: TensorInfo, b: TensorInfo, shape: number[], info: backend_util.Conv2DInfo): TensorInfo {
   const out = backend.makeOutput(shape, 'float32')
   if (sizeOf(shape) === 0) return out
-  const heap = (t: TensorInfo): Float32Array => backend.typedArrayFromHeap(t) as Float32Array
+  const heap = float32Heap(backend)
   nativeKernels()!.conv2d(kind, heap(a), heap(b), heap(out), geometry(info))
   return out
 }
@@ -103,7 +103,7 @@ export function batchMatMul(args: WasmKernelArgs): TensorInfo {
   const { backend } = args
   const out = backend.makeOutput([...outBatch, m, n], 'float32')
   if (batch * m * n === 0) return out
-  const heap = (t: TensorInfo): Float32Array => backend.typedArrayFromHeap(t) as Float32Array
+  const heap = float32Heap(backend)
   native.matmul(heap(a), heap(b), heap(out), [batch, m, n, k, +transposeA, +transposeB, +(sa === batch), +(sb === batch)])
   return out
 }
@@ -124,7 +124,7 @@ export function resizeNearestNeighbor(args: WasmKernelArgs): TensorInfo {
   const [n, , , c] = images.shape
   const out = args.backend.makeOutput([n, outH, outW, c], 'float32')
   const [rows, cols] = resizeTables(args, images.shape, outH, outW)
-  const heap = (t: TensorInfo): Float32Array => args.backend.typedArrayFromHeap(t) as Float32Array
+  const heap = float32Heap(args.backend)
   native.resizeNearest(0, heap(images), heap(out), [...images.shape, outH, outW], rows, cols)
   return out
 }
@@ -136,7 +136,7 @@ export function resizeNearestNeighborGrad(args: WasmKernelArgs): TensorInfo {
   if (native == null || dy.dtype !== 'float32') return jsResizeNearestNeighborGrad(args)
   const out = args.backend.makeOutput(images.shape, 'float32')
   const [rows, cols] = resizeTables(args, images.shape, dy.shape[1], dy.shape[2])
-  const heap = (t: TensorInfo): Float32Array => args.backend.typedArrayFromHeap(t) as Float32Array
+  const heap = float32Heap(args.backend)
   native.resizeNearest(1, heap(dy), heap(out), [...images.shape, dy.shape[1], dy.shape[2]], rows, cols)
   return out
 }

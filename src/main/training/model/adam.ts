@@ -8,7 +8,16 @@
  * eagerly, so the tensor count does not change on the first step.
  */
 import * as tf from '@tensorflow/tfjs'
-import { adamUpdate, fusedKernelsAvailable } from '../engine/fused-kernels'
+import { adamUpdate, fusedKernelsAvailable, type AdamStep } from '../engine/fused-kernels'
+
+/** The update of the header, from tf ops: [param, m, v] after one step. */
+function composedUpdate(param: tf.Tensor, mPrev: tf.Tensor, vPrev: tf.Tensor, g: tf.Tensor, step: AdamStep): [tf.Tensor, tf.Tensor, tf.Tensor] {
+  const { b1, b2, stepSize, correction2, eps } = step
+  const m = tf.add(tf.mul(mPrev, b1), tf.mul(g, 1 - b1))
+  const v = tf.add(tf.mul(vPrev, b2), tf.mul(tf.square(g), 1 - b2))
+  const denom = tf.add(tf.div(tf.sqrt(v), correction2), eps)
+  return [tf.sub(param, tf.mul(tf.div(m, denom), stepSize)), m, v]
+}
 
 /** lr, (beta1, beta2) and eps as torch.optim.Adam takes them. */
 export interface AdamOptions {
@@ -55,25 +64,17 @@ export class Adam {
     const [b1, b2] = this.options.betas
     const stepSize = this.lr / (1 - b1 ** this.step)
     const correction2 = Math.sqrt(1 - b2 ** this.step)
+    const step = { b1, b2, stepSize, correction2, eps: this.options.eps }
     // One kernel per variable where the backend has it (wasm with the native kernels).
-    const fused = fusedKernelsAvailable()
+    const update = fusedKernelsAvailable() ? adamUpdate : composedUpdate
     for (const slot of this.slots) {
       const g = grads[slot.variable.name]
       if (!g) continue
       tf.tidy(() => {
-        if (fused) {
-          const [p, m, v] = adamUpdate(slot.variable, slot.m, slot.v, g, { b1, b2, stepSize, correction2, eps: this.options.eps })
-          slot.m.assign(m)
-          slot.v.assign(v)
-          slot.variable.assign(p)
-          return
-        }
-        const m = tf.add(tf.mul(slot.m, b1), tf.mul(g, 1 - b1))
-        const v = tf.add(tf.mul(slot.v, b2), tf.mul(tf.square(g), 1 - b2))
-        const denom = tf.add(tf.div(tf.sqrt(v), correction2), this.options.eps)
+        const [p, m, v] = update(slot.variable, slot.m, slot.v, g, step)
         slot.m.assign(m)
         slot.v.assign(v)
-        slot.variable.assign(tf.sub(slot.variable, tf.mul(tf.div(m, denom), stepSize)))
+        slot.variable.assign(p)
       })
     }
   }

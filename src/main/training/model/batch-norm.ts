@@ -42,9 +42,9 @@ export class BatchNorm {
    */
   apply<T extends tf.Tensor>(x: T, ctx: RunContext): T {
     if (!ctx.training) return tf.tidy(() => this.normalise(x, this.runningMean, this.runningVar))
+    if (fusedKernelsAvailable()) return this.applyFused(x)
     const axes = x.shape.slice(0, -1).map((_, i) => i)
     const count = x.size / x.shape[x.rank - 1]
-    if (fusedKernelsAvailable()) return this.applyFused(x)
     const fused = tf.customGrad((...args) => {
       const [input, gamma, beta, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc]
       const { mean, variance } = tf.moments(input, axes)
