@@ -22,7 +22,9 @@ import { ParamStore, fromTorch, toTorch } from '../../src/main/training/model/pa
 import { SpectralNormKernel } from '../../src/main/training/model/spectral-norm'
 import { TRAIN_CONTEXT } from '../../src/main/training/model/tracer'
 import { trainDiscriminators, trainGenerator, trainStep } from '../../src/main/training/model/train-step'
-import { randomBatch } from '../helpers/tensors'
+import { jointConv } from '../../src/main/training/model/discriminators'
+import { values } from '../helpers/backend-compare'
+import { randomBatch, relativeError } from '../helpers/tensors'
 
 const COUNTS: Record<TrainPresetName, [number, number, number, number]> = {
   paper: [86_995_977, 23_725_169, 23_582_321, 23_721_201],
@@ -241,6 +243,29 @@ describe('spectral norm', () => {
     }
     expect(Math.abs(sigma - 1)).toBeLessThan(1e-3)
     store.dispose()
+  })
+})
+
+describe("discriminator heads' joint convolution", () => {
+  it.each([[4, 4], [3, 5], [1, 2]])('equals conv3x3 over the tiled condition on a %ix%i map, gradients included', (hh, ww) => {
+    const [n, features, conditionDim, out] = [3, 5, 7, 4]
+    const inputs = [[n, hh, ww, features], [n, conditionDim], [3, 3, features + conditionDim, out]].map((shape, i) =>
+      tf.tensor(values(shape, i + 1), shape))
+    const weights = tf.tensor(values([n, hh, ww, out], 9), [n, hh, ww, out])
+    const tiled = (h: tf.Tensor, c: tf.Tensor, w: tf.Tensor): tf.Tensor => {
+      const t = tf.tile(tf.reshape(c, [n, 1, 1, conditionDim]), [1, hh, ww, 1])
+      return tf.conv2d(tf.concat([h, t], 3) as tf.Tensor4D, w as tf.Tensor4D, 1, 'same')
+    }
+    const split = (h: tf.Tensor, c: tf.Tensor, w: tf.Tensor): tf.Tensor => jointConv(h as tf.Tensor4D, c as tf.Tensor2D, w as tf.Tensor4D)
+    const outputs = [tiled, split].map((f) => tf.tidy(() => {
+      const y = f(inputs[0], inputs[1], inputs[2])
+      const grads = tf.grads((h, c, w) => tf.sum(tf.mul(f(h, c, w), weights)))(inputs)
+      return [y, ...grads].map((t) => t.dataSync() as Float32Array)
+    }))
+    expect(outputs[1][0].length).toBe(n * hh * ww * out)
+    // Output, dh, dcond (the model detaches it, but the op itself is exact), dw.
+    outputs[0].forEach((ref, i) => expect(relativeError(outputs[1][i], ref), `array ${i}`).toBeLessThan(1e-5))
+    tf.dispose([...inputs, weights])
   })
 })
 

@@ -17,6 +17,7 @@ import { Adam } from '../../src/main/training/model/adam'
 import { BatchNorm } from '../../src/main/training/model/batch-norm'
 import { ParamStore } from '../../src/main/training/model/params'
 import { SpectralNormKernel } from '../../src/main/training/model/spectral-norm'
+import { dynamicFilter1d } from '../../src/main/training/model/text2gist'
 import { TRAIN_CONTEXT } from '../../src/main/training/model/tracer'
 import { expectMatchesCpu, values, type Fn } from '../helpers/backend-compare'
 import { relativeError } from '../helpers/tensors'
@@ -232,7 +233,14 @@ describe.skipIf(!built)('fused training kernels (batch norm, Adam) equal the com
     expect(fusedKernelsAvailable()).toBe(true)
   })
 
-  it("spectral norm's power iteration is one kernel and moves u, v as the composed ops do", async () => {
+  it('the tanh forward and gradient kernels match cpu across the saturating range', async () => {
+    await expectMatchesCpu([[3, 7, 5, 4]], (x) => tf.tanh(tf.mul(x, 24)), 1e-6)
+    await expectMatchesCpu([[2, 9]], (x) => tf.tanh(tf.mul(x, 1e-3)), 1e-6)
+    await tf.setBackend('wasm')
+    expect(fusedKernelsAvailable()).toBe(true)
+  })
+
+  it("spectral norm's power iteration and W / sigma with its gradient are fused and equal the composed ops", async () => {
     await tf.setBackend('wasm')
     const run = (fused: boolean): Float32Array[] => {
       setNativeKernelsEnabled(fused)
@@ -240,14 +248,43 @@ describe.skipIf(!built)('fused training kernels (batch norm, Adam) equal the com
       const store = new ParamStore('D_img', { seed: 11 })
       const sn = new SpectralNormKernel(store, 'sn', [4, 4, 9, 12])
       const kernels = [0, 1, 2].map(() => sn.kernel(TRAIN_CONTEXT))
-      const out = [sn.u, sn.v, ...kernels].map((t) => (t.dataSync() as Float32Array).slice())
-      tf.dispose(kernels)
+      const w = tf.tensor(values(sn.shape, 4), sn.shape)
+      // Two calls in one loss: the second sees u, v after one more iteration (as D's heads do).
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(tf.add(sn.kernel(TRAIN_CONTEXT), tf.square(sn.kernel(TRAIN_CONTEXT))), w)) as tf.Scalar, [sn.weight])
+      const out = [sn.u, sn.v, ...kernels, grads[sn.weight.name]].map((t) => (t.dataSync() as Float32Array).slice())
+      tf.dispose([...kernels, w, value, ...Object.values(grads)])
       store.dispose()
       return out
     }
     const composed = run(false)
     const fused = run(true)
     composed.forEach((ref, i) => expect(relativeError(fused[i], ref), `array ${i}`).toBeLessThan(1e-6))
+  })
+
+  it("Text2Gist's per-sample filter and its gradients are one fused kernel each and equal the composed ops", async () => {
+    await tf.setBackend('wasm')
+    const dims = { length: 31, channels: 3, kernel: 7 }
+    const run = (fused: boolean): Float32Array[] => {
+      setNativeKernelsEnabled(fused)
+      const before = tf.memory().numTensors
+      const initial = [tf.tensor2d(values([5, 93], 1), [5, 93]), tf.tensor2d(values([5, 21], 2), [5, 21])]
+      const [signal, filter] = initial.map((t) => tf.variable(t))
+      const w = tf.tensor2d(values([5, 31], 3), [5, 31])
+      let y = new Float32Array()
+      const { value, grads } = tf.variableGrads(() => {
+        const out = dynamicFilter1d(signal, filter, dims)
+        y = (out.dataSync() as Float32Array).slice()
+        return tf.sum(tf.mul(out, w)) as tf.Scalar
+      }, [signal, filter])
+      const result = [y, grads[signal.name], grads[filter.name]].map((t) => (t instanceof tf.Tensor ? (t.dataSync() as Float32Array).slice() : t))
+      tf.dispose([...initial, signal, filter, w, value, ...Object.values(grads)])
+      expect(tf.memory().numTensors).toBe(before)
+      return result
+    }
+    const composed = run(false)
+    const fused = run(true)
+    expect(composed[0].length).toBe(5 * 31)
+    composed.forEach((ref, i) => expect(relativeError(fused[i], ref), ['out', 'dSignal', 'dFilter'][i]).toBeLessThan(1e-6))
   })
 
   it('Adam takes the same three steps fused and composed', async () => {

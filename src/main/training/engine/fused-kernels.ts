@@ -1,7 +1,8 @@
 /**
  * Fused training kernels the model uses where the backend has them: training-mode batch
- * normalisation (forward and backward), the Adam update, the leaky-ReLU gradient and spectral
- * norm's power iteration. On wasm with the native kernel
+ * normalisation (forward and backward), the Adam update, the leaky-ReLU and tanh gradients,
+ * spectral norm's power iteration and normalisation (with its gradient), and Text2Gist's
+ * per-sample filter (with its gradients). On wasm with the native kernel
  * library each is one kernel call instead of 10-25 element-wise kernels, and batch norm's
  * per-channel sums are accumulated in double (see native/cpcsv_kernels.cc). Elsewhere (`cpu`,
  * `tensorflow`, wasm without the library) the model composes the same formulas from tf ops.
@@ -20,6 +21,11 @@ const BATCH_NORM_GRAD = 'CpcsvBatchNormTrainGrad'
 const ADAM = 'CpcsvAdam'
 const LEAKY_RELU_GRAD = 'CpcsvLeakyReluGrad'
 const SPECTRAL_POWER = 'CpcsvSpectralPower'
+const SPECTRAL_NORMALIZE = 'CpcsvSpectralNormalize'
+const SPECTRAL_NORMALIZE_GRAD = 'CpcsvSpectralNormalizeGrad'
+const TANH_GRAD = 'CpcsvTanhGrad'
+const DYNAMIC_FILTER = 'CpcsvDynamicFilter'
+const DYNAMIC_FILTER_GRAD = 'CpcsvDynamicFilterGrad'
 
 /** Whether the active backend runs the fused kernels now. */
 export function fusedKernelsAvailable(): boolean {
@@ -77,6 +83,52 @@ export function spectralPower(weight: tf.Tensor, u: tf.Tensor): [tf.Tensor1D, tf
 }
 
 /**
+ * W / sigma with sigma = u·(vᵀ W), W the HWIO kernel viewed as (kh·kw·in, out), u (out,) and v
+ * (kh·kw·in,) constants: one op whose gradient reaches only W,
+ * dW = dy / sigma - (Σ dy·W / sigma²) v uᵀ.
+ */
+export function spectralNormalize(weight: tf.Tensor, u: tf.Tensor, v: tf.Tensor): tf.Tensor {
+  const op = tf.customGrad((...args) => {
+    const [w, save] = args as [tf.Tensor, tf.GradSaveFunc]
+    const [out, sigma] = tf.engine().runKernel(SPECTRAL_NORMALIZE, { weight: w, u, v }, {}) as unknown as [tf.Tensor, tf.Tensor]
+    save([w, u, v, sigma])
+    return {
+      value: out,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
+        const [ws, us, vs, sigmas] = saved
+        return tf.engine().runKernel(SPECTRAL_NORMALIZE_GRAD, { dy, weight: ws, u: us, v: vs, sigma: sigmas }, {}) as tf.Tensor
+      }
+    }
+  })
+  return op(weight)
+}
+
+/** Sizes of Text2Gist's per-sample filter: N samples, C channels of length L, width K (odd). */
+export interface DynamicFilterDims {
+  length: number
+  channels: number
+  kernel: number
+}
+
+/**
+ * out[n, p] = Σ_c Σ_k signal[n, c, p + k - K/2]·filter[n, c, k] (zero outside the signal) for
+ * signal (N, C·L) and filter (N, C·K) laid out channel-major: one op with both gradients.
+ */
+export function dynamicFilter(signal: tf.Tensor2D, filter: tf.Tensor2D, dims: DynamicFilterDims): tf.Tensor2D {
+  const attrs = { ...dims }
+  const op = tf.customGrad((...args) => {
+    const [s, f, save] = args as [tf.Tensor, tf.Tensor, tf.GradSaveFunc]
+    save([s, f])
+    return {
+      value: tf.engine().runKernel(DYNAMIC_FILTER, { signal: s, filter: f }, attrs) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.engine().runKernel(DYNAMIC_FILTER_GRAD, { dy, signal: saved[0], filter: saved[1] }, attrs) as unknown as tf.Tensor[]
+    }
+  })
+  return op(signal, filter) as tf.Tensor2D
+}
+
+/**
  * Replaces TF.js's leaky-ReLU gradient (greater + where + mul over the whole activation) by one
  * fused kernel where the backend has it; elsewhere the same formula as TF.js. The gradient
  * registry is global, so the choice is made per call.
@@ -93,6 +145,19 @@ export function registerFusedGradients(): void {
         x: () => fusedKernelsAvailable()
           ? tf.engine().runKernel(LEAKY_RELU_GRAD, { dy: single, x }, { alpha }) as tf.Tensor
           : tf.where(tf.greater(x, 0), single, tf.mul(single, alpha))
+      }
+    }
+  })
+  tf.registerGradient({
+    kernelName: 'Tanh',
+    outputsToSave: [true],
+    gradFunc: (dy, saved) => {
+      const [y] = saved
+      const single = dy as tf.Tensor
+      return {
+        x: () => fusedKernelsAvailable() && y.dtype === 'float32'
+          ? tf.engine().runKernel(TANH_GRAD, { dy: single, y }, {}) as tf.Tensor
+          : tf.mul(tf.sub(tf.scalar(1), tf.square(tf.cast(y, 'float32'))), single)
       }
     }
   })
@@ -164,11 +229,72 @@ function spectralPowerKernel(args: WasmKernelArgs): TensorInfo[] {
   return outs
 }
 
+function tanhGradKernel(args: WasmKernelArgs): TensorInfo {
+  const { dy, y } = args.inputs
+  requireFloat(TANH_GRAD, dy, y)
+  const out = args.backend.makeOutput(y.shape, 'float32')
+  const heap = float32Heap(args.backend)
+  native().tanhGrad(heap(dy), heap(y), heap(out))
+  return out
+}
+
+function spectralDims(weight: TensorInfo, u: TensorInfo): [number, number] {
+  const cols = u.shape[0]
+  return [sizeOf(weight.shape) / cols, cols]
+}
+
+function spectralNormalizeKernel(args: WasmKernelArgs): TensorInfo[] {
+  const { weight, u, v } = args.inputs
+  requireFloat(SPECTRAL_NORMALIZE, weight, u, v)
+  const outs = [args.backend.makeOutput(weight.shape, 'float32'), args.backend.makeOutput([], 'float32')]
+  const heap = float32Heap(args.backend)
+  native().spectralNormalize(heap(weight), heap(u), heap(v), heap(outs[0]), heap(outs[1]), spectralDims(weight, u))
+  return outs
+}
+
+function spectralNormalizeGradKernel(args: WasmKernelArgs): TensorInfo {
+  const { dy, weight, u, v, sigma } = args.inputs
+  requireFloat(SPECTRAL_NORMALIZE_GRAD, dy, weight, u, v, sigma)
+  const out = args.backend.makeOutput(weight.shape, 'float32')
+  const heap = float32Heap(args.backend)
+  native().spectralNormalizeGrad(heap(dy), heap(weight), heap(u), heap(v), heap(sigma), heap(out), spectralDims(weight, u))
+  return out
+}
+
+function filterDims(args: WasmKernelArgs, signal: TensorInfo): number[] {
+  const { length, channels, kernel } = args.attrs as unknown as DynamicFilterDims
+  return [signal.shape[0], channels, length, kernel]
+}
+
+function dynamicFilterKernel(args: WasmKernelArgs): TensorInfo {
+  const { signal, filter } = args.inputs
+  requireFloat(DYNAMIC_FILTER, signal, filter)
+  const dims = filterDims(args, signal)
+  const out = args.backend.makeOutput([dims[0], dims[2]], 'float32')
+  const heap = float32Heap(args.backend)
+  native().dynamicFilter(heap(signal), heap(filter), heap(out), dims)
+  return out
+}
+
+function dynamicFilterGradKernel(args: WasmKernelArgs): TensorInfo[] {
+  const { dy, signal, filter } = args.inputs
+  requireFloat(DYNAMIC_FILTER_GRAD, dy, signal, filter)
+  const outs = [args.backend.makeOutput(signal.shape, 'float32'), args.backend.makeOutput(filter.shape, 'float32')]
+  const heap = float32Heap(args.backend)
+  native().dynamicFilterGrad(heap(dy), heap(signal), heap(filter), heap(outs[0]), heap(outs[1]), filterDims(args, signal))
+  return outs
+}
+
 /** Kernel configs this module registers for the wasm backend. */
 export const fusedKernelConfigs: KernelConfig[] = [
   wasmKernel(BATCH_NORM, batchNormKernel),
   wasmKernel(BATCH_NORM_GRAD, batchNormGradKernel),
   wasmKernel(ADAM, adamKernel),
   wasmKernel(LEAKY_RELU_GRAD, leakyReluGradKernel),
-  wasmKernel(SPECTRAL_POWER, spectralPowerKernel)
+  wasmKernel(SPECTRAL_POWER, spectralPowerKernel),
+  wasmKernel(SPECTRAL_NORMALIZE, spectralNormalizeKernel),
+  wasmKernel(SPECTRAL_NORMALIZE_GRAD, spectralNormalizeGradKernel),
+  wasmKernel(TANH_GRAD, tanhGradKernel),
+  wasmKernel(DYNAMIC_FILTER, dynamicFilterKernel),
+  wasmKernel(DYNAMIC_FILTER_GRAD, dynamicFilterGradKernel)
 ]

@@ -43,8 +43,26 @@ export interface NativeKernels {
   leakyReluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, alpha: number): void
   /** One spectral-norm power iteration on W (rows, cols): v = normalize(W u), u = normalize(Wᵀ v). */
   spectralPower(w: Float32Array, u: Float32Array, uOut: Float32Array, vOut: Float32Array, dims: number[]): void
+  /** sigma = u·(vᵀ W) for W (rows, cols); out = W / sigma; sigmaOut[0] = sigma. */
+  spectralNormalize(w: Float32Array, u: Float32Array, v: Float32Array, out: Float32Array, sigmaOut: Float32Array, dims: number[]): void
+  /** Gradient of W / sigma (sigma as above): dW = dy / sigma - (Σ dy·W / sigma²) v uᵀ. */
+  spectralNormalizeGrad(dy: Float32Array, w: Float32Array, u: Float32Array, v: Float32Array, sigma: Float32Array, dw: Float32Array, dims: number[]): void
+  /** y = tanh(x) (rational approximation, a few ulp). */
+  tanh(x: Float32Array, y: Float32Array): void
+  /** dx = dy·(1 - y²) from tanh's output y. */
+  tanhGrad(dy: Float32Array, y: Float32Array, dx: Float32Array): void
+  /** Text2Gist's per-sample filter: out (n, l) from signal (n, c, l) and filter (n, c, k); dims [n, c, l, k]. */
+  dynamicFilter(signal: Float32Array, filter: Float32Array, out: Float32Array, dims: number[]): void
+  /** Its gradients: dSignal (n, c, l) and dFilter (n, c, k) from dOut (n, l). */
+  dynamicFilterGrad(dOut: Float32Array, signal: Float32Array, filter: Float32Array, dSignal: Float32Array, dFilter: Float32Array, dims: number[]): void
   info(): { threads: number; simd: string }
 }
+
+/** Functions a library built from older sources may lack; such a library is not used. */
+const REQUIRED: ReadonlyArray<keyof NativeKernels> = [
+  'conv2d', 'matmul', 'batchnorm', 'batchnormGrad', 'adam', 'resizeNearest', 'leakyReluGrad', 'spectralPower',
+  'spectralNormalize', 'spectralNormalizeGrad', 'tanh', 'tanhGrad', 'dynamicFilter', 'dynamicFilterGrad', 'info'
+]
 
 /** Where the build puts the library, relative to the package root. */
 export const NATIVE_LIBRARY = path.join('native', 'build', 'Release', 'cpcsv_kernels.node')
@@ -67,6 +85,10 @@ function load(): LoadResult {
   }
   try {
     const kernels = createRequire(import.meta.url)(file) as NativeKernels
+    const missing = REQUIRED.filter((name) => typeof kernels[name] !== 'function')
+    if (missing.length > 0) {
+      return { kernels: null, reason: `native kernels at ${file} are out of date (no ${missing.join(', ')}; run npm run build:native)` }
+    }
     const { threads, simd } = kernels.info()
     return { kernels, reason: `native kernels (${simd}, ${threads} threads)` }
   } catch (error) {

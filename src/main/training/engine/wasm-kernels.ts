@@ -51,6 +51,12 @@ export const WASM_KERNEL_REASONS: Readonly<Record<string, string>> = {
   CpcsvSpectralPower: "spectral norm's power iteration in one kernel instead of about 14 (54 iterations per tiny step)",
   ResizeNearestNeighbor: 'native row copies where built (every generator up-block; the stock kernel took 0.7 ms per call)',
   ResizeNearestNeighborGrad: 'stock kernel searches a window per pixel; native scatter-add, else a JS loop',
+  Tanh: 'stock kernel calls libm tanh per element (2.3 ms for a 10x64x64x3 generator output); native rational approximation',
+  CpcsvTanhGrad: "tanh's gradient in one pass instead of square + sub + mul",
+  CpcsvSpectralNormalize: 'W / sigma with sigma = u·(vᵀW) in one kernel (three calls per discriminator head per phase)',
+  CpcsvSpectralNormalizeGrad: 'its gradient in two passes instead of about 8 kernels over the weight',
+  CpcsvDynamicFilter: "Text2Gist's per-sample filter in one kernel instead of 21 slices, a stack, a product and a sum",
+  CpcsvDynamicFilterGrad: 'its gradients in one kernel (the composed gradient unstacks and pads 21 windows)',
   BatchMatMul: 'stock kernel loops naively for transposed operands (every dense backward pass); native GEMM where built'
 }
 

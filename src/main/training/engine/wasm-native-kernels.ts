@@ -1,6 +1,6 @@
 /**
- * Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, BatchMatMul and nearest-neighbour resizing
- * (forward and gradient) for the wasm backend, run by the native kernel library
+ * Conv2D, Conv2DBackpropFilter, Conv2DBackpropInput, BatchMatMul, nearest-neighbour resizing
+ * (forward and gradient) and Tanh for the wasm backend, run by the native kernel library
  * (native-kernels.ts) on views of the wasm heap, so no tensor is copied in or out. Measured on
  * the 2-core reference machine: 8.8 GMAC/s for the convolutions of a CP-CSV `tiny` step through
  * XNNPACK in wasm (128-bit SIMD, no FMA), 17-28 GMAC/s natively (GEMM peaks at 33).
@@ -141,6 +141,17 @@ export function resizeNearestNeighborGrad(args: WasmKernelArgs): TensorInfo {
   return out
 }
 
+/** tanh (generator outputs, GRU gates, Text2Gist's signal): the stock kernel calls libm per element. */
+export function tanh(args: WasmKernelArgs): TensorInfo {
+  const { x } = args.inputs
+  const native = nativeKernels()
+  if (native == null || x.dtype !== 'float32') return callStockKernel('Tanh', args)
+  const out = args.backend.makeOutput(x.shape, 'float32')
+  const heap = float32Heap(args.backend)
+  native.tanh(heap(x), heap(out))
+  return out
+}
+
 /** Kernel configs this module registers for the wasm backend. */
 export const wasmNativeKernelConfigs: KernelConfig[] = [
   wasmKernel('Conv2D', conv2D),
@@ -148,5 +159,6 @@ export const wasmNativeKernelConfigs: KernelConfig[] = [
   wasmKernel('Conv2DBackpropInput', conv2DBackpropInput),
   wasmKernel('BatchMatMul', batchMatMul),
   wasmKernel('ResizeNearestNeighbor', resizeNearestNeighbor),
-  wasmKernel('ResizeNearestNeighborGrad', resizeNearestNeighborGrad)
+  wasmKernel('ResizeNearestNeighborGrad', resizeNearestNeighborGrad),
+  wasmKernel('Tanh', tanh)
 ]

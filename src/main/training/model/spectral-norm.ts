@@ -11,7 +11,7 @@
  * (kh, kw, in) order, a permutation of PyTorch's (in, kh, kw) that leaves sigma unchanged.
  */
 import * as tf from '@tensorflow/tfjs'
-import { fusedKernelsAvailable, spectralPower } from '../engine/fused-kernels'
+import { fusedKernelsAvailable, spectralNormalize, spectralPower } from '../engine/fused-kernels'
 import { INIT_WEIGHT, type ParamStore } from './params'
 import type { RunContext } from './tracer'
 
@@ -52,6 +52,7 @@ export class SpectralNormKernel {
       // and variables are tape leaves, so no gradient reaches the power iteration.
       const u = this.u.clone()
       const v = this.v.clone()
+      if (fusedKernelsAvailable()) return spectralNormalize(this.weight, u, v) as tf.Tensor4D
       const w2 = tf.reshape(this.weight, [this.rows, this.cols])
       const wv = tf.matMul(tf.reshape(v, [1, this.rows]), w2)
       const sigma = tf.sum(tf.mul(tf.reshape(wv, [this.cols]), u))

@@ -10,9 +10,11 @@
  *
  * Here the loop becomes one batched product over explicit sliding windows: the signal is padded,
  * K shifted views are stacked to (N, C, L, K), multiplied by the kernel and summed over (C, K).
- * Only slice, stack, mul and sum are used, so every backend has the gradients.
+ * Only slice, stack, mul and sum are used, so every backend has the gradients. Where the fused
+ * kernels run (wasm with the native library) it is one kernel with a closed-form gradient.
  */
 import * as tf from '@tensorflow/tfjs'
+import { dynamicFilter, fusedKernelsAvailable } from '../engine/fused-kernels'
 import { BatchNorm, type BatchNormOptions } from './batch-norm'
 import { Linear } from './layers'
 import type { ParamStore } from './params'
@@ -67,6 +69,7 @@ export class Text2Gist {
 export function dynamicFilter1d(signal: tf.Tensor2D, filter: tf.Tensor2D, dims: Pick<Text2GistDims, 'length' | 'channels' | 'kernel'>): tf.Tensor2D {
   return tf.tidy(() => {
     const { length, channels, kernel } = dims
+    if (fusedKernelsAvailable()) return dynamicFilter(signal, filter, { length, channels, kernel })
     const n = signal.shape[0]
     const pad = Math.floor(kernel / 2)
     const padded = tf.pad(tf.reshape(signal, [n, channels, length]), [[0, 0], [0, 0], [pad, pad]])
