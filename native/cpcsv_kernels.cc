@@ -18,6 +18,7 @@
 #include <algorithm>
 #include <cmath>
 #include <atomic>
+#include <chrono>
 #include <condition_variable>
 #include <cstdint>
 #include <cstdlib>
@@ -42,6 +43,15 @@ constexpr int NC = 1024;
 
 // ---------------------------------------------------------------------------------------------
 // A small persistent thread pool: parallel_for(n, fn) runs fn(task, worker) for task in [0, n).
+// A training step makes about a thousand parallel calls, often a few microseconds apart, and a
+// condition-variable wake-up costs tens of microseconds: idle workers therefore poll for new
+// work for a while (kSpin) before they sleep, and the caller polls for their completion.
+
+inline void CpuRelax() {
+#if defined(__x86_64__) || defined(__i386__)
+  __builtin_ia32_pause();
+#endif
+}
 
 class Pool {
  public:
@@ -51,7 +61,7 @@ class Pool {
   ~Pool() {
     {
       std::lock_guard<std::mutex> lock(mu_);
-      stop_ = true;
+      stop_.store(true);
     }
     cv_.notify_all();
     for (auto& t : workers_) t.join();
@@ -66,22 +76,25 @@ class Pool {
     }
     // Several JavaScript threads (the app and its training worker) may call in at once.
     std::lock_guard<std::mutex> caller(call_mu_);
+    fn_ = &fn;
+    n_ = n;
+    next_.store(0, std::memory_order_relaxed);
+    pending_.store(threads_ - 1, std::memory_order_relaxed);
     {
+      // Under mu_, so a worker that is about to sleep either sees the new generation or is
+      // woken: no lost wake-up.
       std::lock_guard<std::mutex> lock(mu_);
-      fn_ = &fn;
-      n_ = n;
-      next_.store(0);
-      pending_ = threads_ - 1;
-      generation_++;
+      generation_.fetch_add(1, std::memory_order_release);
+      if (sleepers_ > 0) cv_.notify_all();
     }
-    cv_.notify_all();
     Work(0);
-    std::unique_lock<std::mutex> lock(mu_);
-    done_cv_.wait(lock, [this] { return pending_ == 0; });
+    while (pending_.load(std::memory_order_acquire) != 0) CpuRelax();
     fn_ = nullptr;
   }
 
  private:
+  static constexpr std::chrono::microseconds kSpin{200};
+
   void Work(int worker) {
     for (;;) {
       int task = next_.fetch_add(1);
@@ -92,17 +105,26 @@ class Pool {
   void Loop(int worker) {
     uint64_t seen = 0;
     for (;;) {
-      {
-        std::unique_lock<std::mutex> lock(mu_);
-        cv_.wait(lock, [&] { return stop_ || generation_ != seen; });
-        if (stop_) return;
-        seen = generation_;
+      uint64_t current = generation_.load(std::memory_order_acquire);
+      if (current == seen) {
+        const auto until = std::chrono::steady_clock::now() + kSpin;
+        int polls = 0;
+        while ((current = generation_.load(std::memory_order_acquire)) == seen && !stop_.load(std::memory_order_relaxed)) {
+          CpuRelax();
+          if (++polls % 64 == 0 && std::chrono::steady_clock::now() > until) break;
+        }
+        if (current == seen) {
+          std::unique_lock<std::mutex> lock(mu_);
+          sleepers_++;
+          cv_.wait(lock, [&] { return stop_.load() || generation_.load() != seen; });
+          sleepers_--;
+          current = generation_.load(std::memory_order_acquire);
+        }
       }
+      if (stop_.load()) return;
+      seen = current;
       Work(worker);
-      {
-        std::lock_guard<std::mutex> lock(mu_);
-        if (--pending_ == 0) done_cv_.notify_one();
-      }
+      pending_.fetch_sub(1, std::memory_order_acq_rel);
     }
   }
 
@@ -111,13 +133,13 @@ class Pool {
   std::mutex call_mu_;
   std::mutex mu_;
   std::condition_variable cv_;
-  std::condition_variable done_cv_;
+  int sleepers_ = 0;
   const std::function<void(int, int)>* fn_ = nullptr;
   int n_ = 0;
   std::atomic<int> next_{0};
-  int pending_ = 0;
-  uint64_t generation_ = 0;
-  bool stop_ = false;
+  std::atomic<int> pending_{0};
+  std::atomic<uint64_t> generation_{0};
+  std::atomic<bool> stop_{false};
 };
 
 Pool* g_pool = nullptr;
@@ -231,7 +253,8 @@ void KernelGeneric(int kc, const float* a, const float* b, float* c, int64_t ldc
 }
 
 #ifdef CPCSV_X86_AVX2
-__attribute__((target("avx2,fma"))) void KernelAvx2(int kc, const float* a, const float* b, float* c, int64_t ldc,
+// b advances by ldb per k: NR for a packed sliver, B's row stride for the few-rows path.
+__attribute__((target("avx2,fma"))) void KernelAvx2(int kc, const float* a, const float* b, int64_t ldb, float* c, int64_t ldc,
                                                      int mr, int nr, bool accumulate) {
   __m256 c00 = _mm256_setzero_ps(), c01 = _mm256_setzero_ps();
   __m256 c10 = _mm256_setzero_ps(), c11 = _mm256_setzero_ps();
@@ -261,7 +284,7 @@ __attribute__((target("avx2,fma"))) void KernelAvx2(int kc, const float* a, cons
     c50 = _mm256_fmadd_ps(av, b0, c50);
     c51 = _mm256_fmadd_ps(av, b1, c51);
     a += MR;
-    b += NR;
+    b += ldb;
   }
   if (mr == MR && nr == NR) {
     __m256 rows[MR][2] = {{c00, c01}, {c10, c11}, {c20, c21}, {c30, c31}, {c40, c41}, {c50, c51}};
@@ -407,7 +430,7 @@ void GemmPacked(int m, int n, int k, const PackAFn& pack_a, const Mat& b, float*
             float* cp = c + (ic + ir) * ldc + jc + jr;
 #ifdef CPCSV_X86_AVX2
             if (g_avx2) {
-              KernelAvx2(kc, ap, bp, cp, ldc, mr, nr, acc);
+              KernelAvx2(kc, ap, bp, NR, cp, ldc, mr, nr, acc);
               continue;
             }
 #endif
@@ -417,6 +440,139 @@ void GemmPacked(int m, int n, int k, const PackAFn& pack_a, const Mat& b, float*
       }
     }
   }
+}
+
+// Few-row products (a generator's dense layers on 10 frames, recurrent cells on a few stories)
+// read B once, unpacked: packing would copy all of B (megabytes) for tiles that are mostly
+// empty. Rows of B contiguous (b.cs == 1): MR x 16 register tiles over B's rows as they lie.
+// Rows of B^T contiguous (b.rs == 1, B = W^T of a row-major W): blocks of IB rows of A against
+// 4 rows of W as dot products, reduced across lanes at the end.
+#ifdef CPCSV_X86_AVX2
+// The 6x16 tile for a sliver of R < MR rows (the last of a few-rows product), so a product with
+// 2 rows does not pay for 6: packed A (MR per k, only R used), B advancing by ldb.
+template <int R>
+__attribute__((target("avx2,fma"))) void KernelRowsAvx2(int kc, const float* a, const float* b, int64_t ldb, float* c,
+                                                         int64_t ldc, int nr, bool accumulate) {
+  __m256 acc[R][2];
+  for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
+  for (int k = 0; k < kc; k++) {
+    const __m256 b0 = _mm256_loadu_ps(b);
+    const __m256 b1 = _mm256_loadu_ps(b + 8);
+    for (int r = 0; r < R; r++) {
+      const __m256 av = _mm256_broadcast_ss(a + r);
+      acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(av, b1, acc[r][1]);
+    }
+    a += MR;
+    b += ldb;
+  }
+  alignas(32) float tile[MR * NR];
+  for (int r = 0; r < R; r++) {
+    _mm256_store_ps(tile + r * NR, acc[r][0]);
+    _mm256_store_ps(tile + r * NR + 8, acc[r][1]);
+  }
+  StoreTile(tile, c, ldc, R, nr, accumulate);
+}
+
+using KernelRowsFn = void (*)(int, const float*, const float*, int64_t, float*, int64_t, int, bool);
+constexpr KernelRowsFn kKernelRows[MR - 1] = {KernelRowsAvx2<1>, KernelRowsAvx2<2>, KernelRowsAvx2<3>,
+                                              KernelRowsAvx2<4>, KernelRowsAvx2<5>};
+
+// A is packed whole (it is small); full 16-column strips of B are read in place, the ragged
+// last strip is copied into a zero-padded one. Each strip goes down B in blocks of
+// kFewRowsDepth rows that every row sliver uses in turn: B's row stride is often a multiple of
+// 4 KiB, so a whole strip maps to a few cache sets and would be evicted before the next sliver.
+constexpr int kFewRowsDepth = 64;
+
+void FewRowsByRows(int m, int n, int k, const Mat& a, const Mat& b, float* c, int64_t ldc, bool accumulate) {
+  Scratch& s = t_scratch;
+  const int slivers = (m + MR - 1) / MR;
+  s.a.resize(static_cast<size_t>(slivers) * MR * k);
+  PackA(a, m, k, s.a.data());
+  for (int j0 = 0; j0 < n; j0 += NR) {
+    const int nr = std::min(NR, n - j0);
+    const float* bp = b.p + j0;
+    int64_t ldb = b.rs;
+    if (nr < NR) {
+      s.b.resize(static_cast<size_t>(k) * NR);
+      PackB(Mat{bp, b.rs, 1}, k, nr, s.b.data());
+      bp = s.b.data();
+      ldb = NR;
+    }
+    for (int p0 = 0; p0 < k; p0 += kFewRowsDepth) {
+      const int kb = std::min(kFewRowsDepth, k - p0);
+      for (int i = 0; i < slivers; i++) {
+        const float* ap = s.a.data() + static_cast<size_t>(i) * MR * k + static_cast<size_t>(p0) * MR;
+        const int rows = std::min(MR, m - i * MR);
+        float* cp = c + i * MR * ldc + j0;
+        if (rows == MR) {
+          KernelAvx2(kb, ap, bp + p0 * ldb, ldb, cp, ldc, MR, nr, accumulate || p0 > 0);
+        } else {
+          kKernelRows[rows - 1](kb, ap, bp + p0 * ldb, ldb, cp, ldc, nr, accumulate || p0 > 0);
+        }
+      }
+    }
+  }
+}
+
+__attribute__((target("avx2,fma"))) inline float HorizontalSum(__m256 v) {
+  const __m128 s = _mm_add_ps(_mm256_castps256_ps128(v), _mm256_extractf128_ps(v, 1));
+  const __m128 t = _mm_add_ps(s, _mm_movehl_ps(s, s));
+  return _mm_cvtss_f32(_mm_add_ss(t, _mm_shuffle_ps(t, t, 1)));
+}
+
+// C[i0 + r][j0 + q] for r < IB, q < 4 (rows of W past n repeat the last and are not stored).
+template <int IB>
+__attribute__((target("avx2,fma"))) void FewRowsDotTile(int n, int k, const Mat& a, int i0, const Mat& b, int j0,
+                                                         float* c, int64_t ldc, bool accumulate) {
+  __m256 acc[IB][4];
+  for (int r = 0; r < IB; r++) acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = _mm256_setzero_ps();
+  const float* w[4];
+  for (int q = 0; q < 4; q++) w[q] = b.p + std::min(j0 + q, n - 1) * b.cs;
+  const float* arow[IB];
+  for (int r = 0; r < IB; r++) arow[r] = a.p + (i0 + r) * a.rs;
+  int p = 0;
+  for (; p + 8 <= k; p += 8) {
+    const __m256 w0 = _mm256_loadu_ps(w[0] + p), w1 = _mm256_loadu_ps(w[1] + p);
+    const __m256 w2 = _mm256_loadu_ps(w[2] + p), w3 = _mm256_loadu_ps(w[3] + p);
+    for (int r = 0; r < IB; r++) {
+      const __m256 av = _mm256_loadu_ps(arow[r] + p);
+      acc[r][0] = _mm256_fmadd_ps(av, w0, acc[r][0]);
+      acc[r][1] = _mm256_fmadd_ps(av, w1, acc[r][1]);
+      acc[r][2] = _mm256_fmadd_ps(av, w2, acc[r][2]);
+      acc[r][3] = _mm256_fmadd_ps(av, w3, acc[r][3]);
+    }
+  }
+  for (int r = 0; r < IB; r++) {
+    for (int q = 0; q < 4 && j0 + q < n; q++) {
+      float sum = HorizontalSum(acc[r][q]);
+      for (int t = p; t < k; t++) sum += arow[r][t] * w[q][t];
+      float* dst = c + (i0 + r) * ldc + j0 + q;
+      *dst = accumulate ? *dst + sum : sum;
+    }
+  }
+}
+
+using FewRowsDotTileFn = void (*)(int, int, const Mat&, int, const Mat&, int, float*, int64_t, bool);
+constexpr FewRowsDotTileFn kFewRowsDotTiles[3] = {FewRowsDotTile<1>, FewRowsDotTile<2>, FewRowsDotTile<3>};
+
+void FewRowsByDots(int m, int n, int k, const Mat& a, const Mat& b, float* c, int64_t ldc, bool accumulate) {
+  for (int j0 = 0; j0 < n; j0 += 4) {
+    for (int i0 = 0; i0 < m; i0 += 3) kFewRowsDotTiles[std::min(3, m - i0) - 1](n, k, a, i0, b, j0, c, ldc, accumulate);
+  }
+}
+#endif
+
+// Whether GemmSerial takes a few-rows path for this product (the threaded split keeps all rows).
+bool FewRows(int m, const Mat& a, const Mat& b) {
+#ifdef CPCSV_X86_AVX2
+  return g_avx2 && m <= 16 && (b.cs == 1 || (b.rs == 1 && a.cs == 1));
+#else
+  (void)m;
+  (void)a;
+  (void)b;
+  return false;
+#endif
 }
 
 // Single-threaded C[m x n] (+)= A[m x k] * B[k x n]; C row-major with leading dimension ldc.
@@ -431,6 +587,12 @@ void GemmSerial(int m, int n, int k, const Mat& a, const Mat& b, float* c, int64
   if (n == 1) return Gemv(m, k, a, b.p, b.rs, c, ldc, accumulate);
   // C^T (n x 1) = B^T A^T: C's row becomes a column with stride 1.
   if (m == 1) return Gemv(n, k, Mat{b.p, b.cs, b.rs}, a.p, a.cs, c, 1, accumulate);
+#ifdef CPCSV_X86_AVX2
+  if (FewRows(m, a, b)) {
+    if (b.cs == 1) return FewRowsByRows(m, n, k, a, b, c, ldc, accumulate);
+    return FewRowsByDots(m, n, k, a, b, c, ldc, accumulate);
+  }
+#endif
   if (m <= 4 && b.cs == 1) {
     // A few rows (a recurrent cell's batch of stories): stream B once, each of its rows added
     // onto every C row, instead of packing all of B for a mostly empty 6-row tile.
@@ -459,7 +621,7 @@ void Gemm(int m, int n, int k, const Mat& a, const Mat& b, float* c, int64_t ldc
     GemmSerial(m, n, k, a, b, c, ldc, accumulate);
     return;
   }
-  if (m >= n || m >= threads * MC) {
+  if ((m >= n || m >= threads * MC) && !FewRows(m, a, b)) {
     const int rows = std::max(MR, ((m + threads - 1) / threads + MR - 1) / MR * MR);
     const int tasks = (m + rows - 1) / rows;
     g_pool->ParallelFor(tasks, [&](int t, int) {
