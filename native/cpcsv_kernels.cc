@@ -43,9 +43,13 @@ constexpr int NC = 1024;
 
 // ---------------------------------------------------------------------------------------------
 // A small persistent thread pool: parallel_for(n, fn) runs fn(task, worker) for task in [0, n).
-// A training step makes about a thousand parallel calls, often a few microseconds apart, and a
-// condition-variable wake-up costs tens of microseconds: idle workers therefore poll for new
-// work for a while (kSpin) before they sleep, and the caller polls for their completion.
+// A training step makes about a thousand parallel calls, often a few microseconds apart, and
+// waking a sleeping thread costs tens to hundreds of microseconds on a virtual machine: idle
+// workers therefore poll for new work for a while (kSpin) before they sleep, and the caller
+// never waits for a worker that has not started. Workers join a call through `state_`
+// (generation, closed bit, count of joined workers); the caller runs tasks itself, closes the
+// call once none are left, and waits only for the workers that joined, so a late worker finds
+// the call closed and never touches its (by then dead) function.
 
 inline void CpuRelax() {
 #if defined(__x86_64__) || defined(__i386__)
@@ -79,21 +83,25 @@ class Pool {
     fn_ = &fn;
     n_ = n;
     next_.store(0, std::memory_order_relaxed);
-    pending_.store(threads_ - 1, std::memory_order_relaxed);
+    const uint64_t generation = generation_.load(std::memory_order_relaxed) + 1;
+    state_.store(generation << kGenerationShift, std::memory_order_release);
     {
-      // Under mu_, so a worker that is about to sleep either sees the new generation or is
-      // woken: no lost wake-up.
+      // Under mu_, so a worker about to sleep either sees the new generation or is woken.
       std::lock_guard<std::mutex> lock(mu_);
-      generation_.fetch_add(1, std::memory_order_release);
+      generation_.store(generation, std::memory_order_release);
       if (sleepers_ > 0) cv_.notify_all();
     }
     Work(0);
-    while (pending_.load(std::memory_order_acquire) != 0) CpuRelax();
+    state_.fetch_or(kClosed, std::memory_order_acq_rel);
+    while ((state_.load(std::memory_order_acquire) & kJoinedMask) != 0) CpuRelax();
     fn_ = nullptr;
   }
 
  private:
   static constexpr std::chrono::microseconds kSpin{200};
+  static constexpr int kGenerationShift = 16;
+  static constexpr uint64_t kClosed = uint64_t{1} << 15;
+  static constexpr uint64_t kJoinedMask = kClosed - 1;
 
   void Work(int worker) {
     for (;;) {
@@ -102,6 +110,16 @@ class Pool {
       (*fn_)(task, worker);
     }
   }
+
+  // Joins call `generation` if it is still open.
+  bool Join(uint64_t generation) {
+    uint64_t s = state_.load(std::memory_order_acquire);
+    for (;;) {
+      if ((s >> kGenerationShift) != generation || (s & kClosed) != 0) return false;
+      if (state_.compare_exchange_weak(s, s + 1, std::memory_order_acq_rel, std::memory_order_acquire)) return true;
+    }
+  }
+
   void Loop(int worker) {
     uint64_t seen = 0;
     for (;;) {
@@ -123,8 +141,10 @@ class Pool {
       }
       if (stop_.load()) return;
       seen = current;
-      Work(worker);
-      pending_.fetch_sub(1, std::memory_order_acq_rel);
+      if (Join(current)) {
+        Work(worker);
+        state_.fetch_sub(1, std::memory_order_acq_rel);
+      }
     }
   }
 
@@ -137,7 +157,7 @@ class Pool {
   const std::function<void(int, int)>* fn_ = nullptr;
   int n_ = 0;
   std::atomic<int> next_{0};
-  std::atomic<int> pending_{0};
+  std::atomic<uint64_t> state_{0};
   std::atomic<uint64_t> generation_{0};
   std::atomic<bool> stop_{false};
 };
@@ -322,6 +342,7 @@ struct Scratch {
   std::vector<float> b;
   std::vector<float> cols;
   std::vector<float> zeros;
+  std::vector<float> planes;
 };
 thread_local Scratch t_scratch;
 
@@ -454,10 +475,12 @@ template <int R>
 __attribute__((target("avx2,fma"))) void KernelRowsAvx2(int kc, const float* a, const float* b, int64_t ldb, float* c,
                                                          int64_t ldc, int nr, bool accumulate) {
   __m256 acc[R][2];
+  #pragma GCC unroll 16
   for (int r = 0; r < R; r++) acc[r][0] = acc[r][1] = _mm256_setzero_ps();
   for (int k = 0; k < kc; k++) {
     const __m256 b0 = _mm256_loadu_ps(b);
     const __m256 b1 = _mm256_loadu_ps(b + 8);
+    #pragma GCC unroll 16
     for (int r = 0; r < R; r++) {
       const __m256 av = _mm256_broadcast_ss(a + r);
       acc[r][0] = _mm256_fmadd_ps(av, b0, acc[r][0]);
@@ -467,6 +490,7 @@ __attribute__((target("avx2,fma"))) void KernelRowsAvx2(int kc, const float* a, 
     b += ldb;
   }
   alignas(32) float tile[MR * NR];
+  #pragma GCC unroll 16
   for (int r = 0; r < R; r++) {
     _mm256_store_ps(tile + r * NR, acc[r][0]);
     _mm256_store_ps(tile + r * NR + 8, acc[r][1]);
@@ -526,15 +550,18 @@ template <int IB>
 __attribute__((target("avx2,fma"))) void FewRowsDotTile(int n, int k, const Mat& a, int i0, const Mat& b, int j0,
                                                          float* c, int64_t ldc, bool accumulate) {
   __m256 acc[IB][4];
+  #pragma GCC unroll 16
   for (int r = 0; r < IB; r++) acc[r][0] = acc[r][1] = acc[r][2] = acc[r][3] = _mm256_setzero_ps();
   const float* w[4];
   for (int q = 0; q < 4; q++) w[q] = b.p + std::min(j0 + q, n - 1) * b.cs;
   const float* arow[IB];
+  #pragma GCC unroll 16
   for (int r = 0; r < IB; r++) arow[r] = a.p + (i0 + r) * a.rs;
   int p = 0;
   for (; p + 8 <= k; p += 8) {
     const __m256 w0 = _mm256_loadu_ps(w[0] + p), w1 = _mm256_loadu_ps(w[1] + p);
     const __m256 w2 = _mm256_loadu_ps(w[2] + p), w3 = _mm256_loadu_ps(w[3] + p);
+    #pragma GCC unroll 16
     for (int r = 0; r < IB; r++) {
       const __m256 av = _mm256_loadu_ps(arow[r] + p);
       acc[r][0] = _mm256_fmadd_ps(av, w0, acc[r][0]);
@@ -543,6 +570,7 @@ __attribute__((target("avx2,fma"))) void FewRowsDotTile(int n, int k, const Mat&
       acc[r][3] = _mm256_fmadd_ps(av, w3, acc[r][3]);
     }
   }
+  #pragma GCC unroll 16
   for (int r = 0; r < IB; r++) {
     for (int q = 0; q < 4 && j0 + q < n; q++) {
       float sum = HorizontalSum(acc[r][q]);
@@ -949,6 +977,7 @@ void DirectBackpropInput(const ConvGeom& g, const float* dy, const float* w, flo
 // acc[c] (8 output channels) += x[c] * dy for one pixel, C input channels at a time.
 template <int C>
 __attribute__((target("avx2,fma"))) inline void FilterAccumulate(__m256* acc, const float* xs, __m256 dv) {
+  #pragma GCC unroll 16
   for (int c = 0; c < C; c++) acc[c] = _mm256_fmadd_ps(_mm256_broadcast_ss(xs + c), dv, acc[c]);
 }
 
@@ -972,6 +1001,7 @@ __attribute__((target("avx2,fma"))) void FilterTap(const ConvGeom& g, const floa
     if (iy < 0 || iy >= g.h) continue;
     const float* xrow = x + (static_cast<int64_t>(b) * g.h + iy) * g.w * g.ci + c0;
     const float* drow = dy + static_cast<int64_t>(row) * g.wo * g.co + o0;
+    #pragma GCC unroll 16
     for (int c = 0; c < C; c++) acc[c] = _mm256_setzero_ps();
     for (int ox = 0; ox < g.wo; ox++) {
       const int ix = ox * g.sw - g.pl + fx * g.dw;
@@ -979,11 +1009,13 @@ __attribute__((target("avx2,fma"))) void FilterTap(const ConvGeom& g, const floa
       const __m256 dv = lanes == 8 ? _mm256_loadu_ps(drow + ox * g.co) : _mm256_maskload_ps(drow + ox * g.co, mask);
       FilterAccumulate<C>(acc, xrow + static_cast<int64_t>(ix) * g.ci, dv);
     }
+    #pragma GCC unroll 16
     for (int c = 0; c < C; c++) {
       _mm256_store_ps(tmp, acc[c]);
       for (int l = 0; l < 8; l++) total[c][l] += tmp[l];
     }
   }
+  #pragma GCC unroll 16
   for (int c = 0; c < C; c++) {
     float* dst = part + ((static_cast<int64_t>(fy) * g.kw + fx) * g.ci + c0 + c) * g.co + o0;
     for (int l = 0; l < lanes; l++) dst[l] += static_cast<float>(total[c][l]);
@@ -1016,10 +1048,164 @@ void DirectBackpropFilter(const ConvGeom& g, const float* x, const float* dy, fl
 }
 #endif
 
-// Whether the direct kernels beat im2col + GEMM, from timings of the CP-CSV layer shapes on the
-// 2-core reference machine: forward for up to 16 outputs (32->16 at 64x64: 16 ms against 24),
-// filter gradient only for up to 8 outputs and 16 inputs (32->16: 58 ms against 22), input
-// gradient for up to 16 inputs, at stride > 1 only from 8 (3 inputs, 4x4 stride 2: 1.4 against 0.9).
+#ifdef CPCSV_X86_AVX2
+// Planar direct convolution (stride 1, no dilation) for layers with few output channels: the
+// generator's last 3x3 layers (8 -> 4, 8 -> 3, 4 -> 1) and, through the flipped-filter input
+// gradient, their input gradients. The gather kernel above puts output channels in vector lanes,
+// so 3 outputs fill 3 of 8; here lanes hold 8 neighbouring pixels of one output channel. The
+// input is first copied into zero-padded channel planes, so every tap is an unaligned load of
+// 8 pixels and the padding needs no tests; the tile is 16 pixels x up to 6 output channels.
+constexpr int kPlanarMaxOutputs = 6;
+
+struct PlanarInput {
+  const float* planes;  // one image: [ci][hp][wp]
+  int hp, wp;
+};
+
+// The first pixels / 8 * 8 pixels of an NHWC row (ci a multiple of 8) into channel planes:
+// dst[c * plane + ix] = src[ix * ci + c], by 8x8 register transposes. Returns the pixels done.
+__attribute__((target("avx2,fma"))) int TransposeRowBy8(const float* src, int pixels, int ci, float* dst, int64_t plane) {
+  const int full = pixels / 8 * 8;
+  for (int c0 = 0; c0 < ci; c0 += 8) {
+    for (int x0 = 0; x0 < full; x0 += 8) {
+      __m256 r[8];
+#pragma GCC unroll 8
+      for (int j = 0; j < 8; j++) r[j] = _mm256_loadu_ps(src + static_cast<int64_t>(x0 + j) * ci + c0);
+      const __m256 t0 = _mm256_unpacklo_ps(r[0], r[1]), t1 = _mm256_unpackhi_ps(r[0], r[1]);
+      const __m256 t2 = _mm256_unpacklo_ps(r[2], r[3]), t3 = _mm256_unpackhi_ps(r[2], r[3]);
+      const __m256 t4 = _mm256_unpacklo_ps(r[4], r[5]), t5 = _mm256_unpackhi_ps(r[4], r[5]);
+      const __m256 t6 = _mm256_unpacklo_ps(r[6], r[7]), t7 = _mm256_unpackhi_ps(r[6], r[7]);
+      const __m256 u0 = _mm256_shuffle_ps(t0, t2, 0x44), u1 = _mm256_shuffle_ps(t0, t2, 0xEE);
+      const __m256 u2 = _mm256_shuffle_ps(t1, t3, 0x44), u3 = _mm256_shuffle_ps(t1, t3, 0xEE);
+      const __m256 u4 = _mm256_shuffle_ps(t4, t6, 0x44), u5 = _mm256_shuffle_ps(t4, t6, 0xEE);
+      const __m256 u6 = _mm256_shuffle_ps(t5, t7, 0x44), u7 = _mm256_shuffle_ps(t5, t7, 0xEE);
+      const __m256 out[8] = {_mm256_permute2f128_ps(u0, u4, 0x20), _mm256_permute2f128_ps(u1, u5, 0x20),
+                             _mm256_permute2f128_ps(u2, u6, 0x20), _mm256_permute2f128_ps(u3, u7, 0x20),
+                             _mm256_permute2f128_ps(u0, u4, 0x31), _mm256_permute2f128_ps(u1, u5, 0x31),
+                             _mm256_permute2f128_ps(u2, u6, 0x31), _mm256_permute2f128_ps(u3, u7, 0x31)};
+#pragma GCC unroll 8
+      for (int c = 0; c < 8; c++) _mm256_storeu_ps(dst + (c0 + c) * plane + x0, out[c]);
+    }
+  }
+  return full;
+}
+
+// planes[c][y + pt][x + pl] = x[b][y][x][c] for one image b; zero elsewhere. wp covers whole
+// 16-pixel blocks. One image at a time, into the worker's scratch: the planes of a 64x64 image
+// with 8 channels (170 KB) stay in L2 for the convolution that reads them, where converting the
+// whole batch first cost a round trip to memory as long as the convolution itself.
+PlanarInput ToPlanes(const ConvGeom& g, const float* x, int b) {
+  PlanarInput p{nullptr, g.ho + g.kh - 1, (g.wo + 15) / 16 * 16 + g.kw - 1};
+  std::vector<float>& buffer = t_scratch.planes;
+  const int64_t plane = static_cast<int64_t>(p.hp) * p.wp;
+  buffer.resize(static_cast<size_t>(g.ci) * plane);
+  float* planes = buffer.data();
+  p.planes = planes;
+  for (int py = 0; py < p.hp; py++) {
+    const int iy = py - g.pt;
+    float* dst = planes + static_cast<int64_t>(py) * p.wp;
+    if (iy < 0 || iy >= g.h) {
+      for (int c = 0; c < g.ci; c++) std::fill(dst + c * plane, dst + c * plane + p.wp, 0.0f);
+      continue;
+    }
+    const float* src = x + (static_cast<int64_t>(b) * g.h + iy) * g.w * g.ci;
+    const int right = std::min(p.wp, g.pl + g.w);
+    for (int c = 0; c < g.ci; c++) {
+      std::fill(dst + c * plane, dst + c * plane + g.pl, 0.0f);
+      std::fill(dst + c * plane + right, dst + c * plane + p.wp, 0.0f);
+    }
+    int done = 0;
+    if (g.ci % 8 == 0) done = TransposeRowBy8(src, right - g.pl, g.ci, dst + g.pl, plane);
+    for (int c = 0; c < g.ci; c++) {
+      float* d = dst + c * plane + g.pl;
+      for (int ix = done; ix < right - g.pl; ix++) d[ix] = src[ix * g.ci + c];
+    }
+  }
+  return p;
+}
+
+// One row of output pixels [x0, x0 + 16) for outputs [o0, o0 + OB): wg[(c * kh + fy) * kw + fx)
+// * OB + ob] holds the group's filter.
+template <int OB>
+__attribute__((target("avx2,fma"))) void PlanarTile(const ConvGeom& g, const PlanarInput& p, const float* wg, int oy,
+                                                     int x0, float* yrow, int o0) {
+  __m256 acc[OB][2];
+  #pragma GCC unroll 16
+  for (int o = 0; o < OB; o++) acc[o][0] = acc[o][1] = _mm256_setzero_ps();
+  const int64_t plane = static_cast<int64_t>(p.hp) * p.wp;
+  const float* base = p.planes + static_cast<int64_t>(oy) * p.wp + x0;
+  const float* wt = wg;
+  for (int c = 0; c < g.ci; c++) {
+    for (int fy = 0; fy < g.kh; fy++) {
+      const float* row = base + c * plane + static_cast<int64_t>(fy) * p.wp;
+      for (int fx = 0; fx < g.kw; fx++) {
+        const __m256 v0 = _mm256_loadu_ps(row + fx);
+        const __m256 v1 = _mm256_loadu_ps(row + fx + 8);
+        #pragma GCC unroll 16
+        for (int o = 0; o < OB; o++) {
+          const __m256 wv = _mm256_broadcast_ss(wt + o);
+          acc[o][0] = _mm256_fmadd_ps(v0, wv, acc[o][0]);
+          acc[o][1] = _mm256_fmadd_ps(v1, wv, acc[o][1]);
+        }
+        wt += OB;
+      }
+    }
+  }
+  alignas(32) float tile[OB][16];
+  #pragma GCC unroll 16
+  for (int o = 0; o < OB; o++) {
+    _mm256_store_ps(tile[o], acc[o][0]);
+    _mm256_store_ps(tile[o] + 8, acc[o][1]);
+  }
+  const int pixels = std::min(16, g.wo - x0);
+  for (int j = 0; j < pixels; j++) {
+    float* dst = yrow + static_cast<int64_t>(x0 + j) * g.co + o0;
+    #pragma GCC unroll 16
+    for (int o = 0; o < OB; o++) dst[o] = tile[o][j];
+  }
+}
+
+using PlanarTileFn = void (*)(const ConvGeom&, const PlanarInput&, const float*, int, int, float*, int);
+constexpr PlanarTileFn kPlanarTiles[kPlanarMaxOutputs] = {PlanarTile<1>, PlanarTile<2>, PlanarTile<3>,
+                                                          PlanarTile<4>, PlanarTile<5>, PlanarTile<6>};
+
+void PlanarForward(const ConvGeom& g, const float* x, const float* w, float* y) {
+  // Output groups of at most kPlanarMaxOutputs, as even as possible (8 -> 4 + 4).
+  const int groups = (g.co + kPlanarMaxOutputs - 1) / kPlanarMaxOutputs;
+  std::vector<int> starts(groups + 1);
+  for (int i = 0; i <= groups; i++) starts[i] = g.co * i / groups;
+  const int taps = g.kh * g.kw;
+  std::vector<float> wg(static_cast<size_t>(g.ci) * taps * g.co);
+  for (int gi = 0; gi < groups; gi++) {
+    const int o0 = starts[gi], ob = starts[gi + 1] - o0;
+    float* dst = wg.data() + static_cast<size_t>(o0) * g.ci * taps;
+    for (int c = 0; c < g.ci; c++) {
+      for (int t = 0; t < taps; t++) {
+        for (int o = 0; o < ob; o++) *dst++ = w[(static_cast<int64_t>(t) * g.ci + c) * g.co + o0 + o];
+      }
+    }
+  }
+  g_pool->ParallelFor(g.n, [&](int b, int) {
+    const PlanarInput p = ToPlanes(g, x, b);
+    for (int oy = 0; oy < g.ho; oy++) {
+      float* yrow = y + (static_cast<int64_t>(b) * g.ho + oy) * g.wo * g.co;
+      for (int gi = 0; gi < groups; gi++) {
+        const int o0 = starts[gi];
+        const float* wgp = wg.data() + static_cast<size_t>(o0) * g.ci * taps;
+        for (int x0 = 0; x0 < g.wo; x0 += 16) kPlanarTiles[starts[gi + 1] - o0 - 1](g, p, wgp, oy, x0, yrow, o0);
+      }
+    }
+  });
+}
+#endif
+
+// Which kernel a convolution gets, from per-shape timings of the CP-CSV layers on the 2-core
+// reference machine (ms for 10 frames, planar / gather or GEMM): planar for stride 1 with up to
+// 32 outputs on maps at least 16 wide (8 -> 3 at 64x64: 0.38 / 1.6; 32 -> 16 at 32x32: 1.4 /
+// 1.9; 64 -> 32 at 8x8 wastes half its 16-pixel tiles: 0.74 / 0.43); else the gather kernel for
+// up to 16 outputs; filter gradient direct only for up to 8 outputs and 16 inputs (32 -> 16:
+// 58 ms against 22); input gradient at stride 1 as a forward convolution (so planar too), at
+// stride > 1 direct from 8 to 16 inputs (3 inputs, 4x4 stride 2: 1.4 against 0.9 by GEMM).
 bool DirectAllowed() {
 #ifdef CPCSV_X86_AVX2
   return g_avx2 && std::getenv("CPCSV_NATIVE_NO_DIRECT") == nullptr;
@@ -1029,16 +1215,20 @@ bool DirectAllowed() {
 }
 
 bool UseDirectForward(const ConvGeom& g) { return DirectAllowed() && !g.pointwise() && g.co <= 16; }
-bool UseDirectFilter(const ConvGeom& g) { return DirectAllowed() && !g.pointwise() && g.co <= 8 && g.ci <= 16; }
-bool UseDirectInput(const ConvGeom& g) {
-  return DirectAllowed() && !g.pointwise() && g.ci <= 16 && ((g.sh == 1 && g.sw == 1) || g.ci >= 8);
+bool UsePlanarForward(const ConvGeom& g) {
+  return DirectAllowed() && std::getenv("CPCSV_NATIVE_NO_PLANAR") == nullptr && !g.pointwise() && g.sh == 1 && g.sw == 1 &&
+         g.dh == 1 && g.dw == 1 && g.co <= 32 && g.wo >= 16 && g.pt < g.kh && g.pl < g.kw;
 }
+bool UseDirectFilter(const ConvGeom& g) { return DirectAllowed() && !g.pointwise() && g.co <= 8 && g.ci <= 16; }
+// (Stride 1 runs as a forward convolution, which picks its own kernel.)
+bool UseDirectInput(const ConvGeom& g) { return DirectAllowed() && !g.pointwise() && g.ci >= 8 && g.ci <= 16; }
 
 void Conv2dForward(const ConvGeom& g, const float* x, const float* w, float* y) {
   const int64_t K = g.K();
   const int64_t rows = g.rows();
   const Mat filter{w, g.co, 1};
 #ifdef CPCSV_X86_AVX2
+  if (UsePlanarForward(g)) return PlanarForward(g, x, w, y);
   if (UseDirectForward(g)) return DirectForward(g, x, w, y);
 #endif
   if (g.pointwise()) {
@@ -1106,9 +1296,6 @@ void Conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, fl
 void Conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx) {
   const int64_t K = g.K();
   const Mat filterT{w, 1, g.co};
-#ifdef CPCSV_X86_AVX2
-  if (UseDirectInput(g)) return DirectBackpropInput(g, dy, w, dx);
-#endif
   if (g.pointwise()) {
     Gemm(static_cast<int>(g.rows()), static_cast<int>(K), g.co, Mat{dy, g.co, 1}, filterT, dx, K, false);
     return;
@@ -1130,6 +1317,9 @@ void Conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, flo
                      (g.kh - 1) * g.dh - g.pt, (g.kw - 1) * g.dw - g.pl};
     return Conv2dForward(t, dy, flipped.data(), dx);
   }
+#ifdef CPCSV_X86_AVX2
+  if (UseDirectInput(g)) return DirectBackpropInput(g, dy, w, dx);
+#endif
   std::fill(dx, dx + static_cast<int64_t>(g.n) * g.h * g.w * g.ci, 0.0f);
   const int64_t per_image = static_cast<int64_t>(g.ho) * g.wo;
   if (g.rows() * K <= 4 * kColumnBudget) {

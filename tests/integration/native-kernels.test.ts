@@ -66,6 +66,8 @@ describe.skipIf(!built)('native conv2d and its gradients match cpu', () => {
     ['few channels, explicit asymmetric pads', { x: [2, 8, 9, 3], k: 3, co: 4, stride: 1, pad: explicit }],
     ['few channels, strides [1, 2]', { x: [2, 9, 10, 3], k: 3, co: 4, stride: [1, 2], pad: 'same' }],
     ['one channel in and out', { x: [2, 12, 12, 1], k: 3, co: 1, stride: 1, pad: 'same' }],
+    ['planar: 37 wide (ragged 16-pixel blocks), 8 -> 3, valid', { x: [2, 13, 37, 8], k: 3, co: 3, stride: 1, pad: 'valid' }],
+    ['planar: 5x5 kernel, 7 outputs (output groups 3 + 4)', { x: [2, 20, 21, 5], k: 5, co: 7, stride: 1, pad: 'same' }],
     ['channel blocks past 8 (12 -> 13)', { x: [2, 8, 8, 12], k: 3, co: 13, stride: 1, pad: 'same' }],
     ['many channels (im2col + GEMM), K past one block', { x: [2, 10, 10, 64], k: 3, co: 40, stride: 1, pad: 'same' }],
     ['many channels, stride 2', { x: [2, 12, 12, 24], k: 4, co: 32, stride: 2, pad: 1 }],
@@ -74,6 +76,7 @@ describe.skipIf(!built)('native conv2d and its gradients match cpu', () => {
     ['many channels, explicit asymmetric pads (stride-1 dx as a flipped convolution)', { x: [2, 8, 9, 20], k: 3, co: 18, stride: 1, pad: explicit }],
     ['many channels, strides [1, 2] (dx by col2im)', { x: [2, 9, 10, 20], k: 3, co: 18, stride: [1, 2], pad: 'same' }],
     ['few inputs at stride 2 (dx by GEMM, filter by GEMM)', { x: [2, 16, 16, 3], k: 4, co: 16, stride: 2, pad: 1 }],
+    ['stride 2 with 12 inputs (direct input gradient)', { x: [2, 16, 16, 12], k: 4, co: 16, stride: 2, pad: 1 }],
     ['pointwise 1x1', { x: [3, 6, 5, 20], k: 1, co: 24, stride: 1, pad: 'valid' }],
     ['4x4 valid over a 4x4 map (discriminator output)', { x: [3, 4, 4, 40], k: 4, co: 1, stride: 4, pad: 'valid' }]
   ]

@@ -160,11 +160,15 @@ function discriminatorPhase(
   }
 }
 
-/** Identity forward, zero gradient: upstream's `conditions.detach()`. */
-const stopGradient = tf.customGrad((...inputs) => {
-  const x = inputs[0] as tf.Tensor
-  return { value: x.clone(), gradFunc: (dy: tf.Tensor) => tf.zerosLike(dy) }
-})
+/**
+ * Upstream's `conditions.detach()`: the same values with no gradient history. A copy of the
+ * values (a few kilobytes) rather than a zero-gradient op: the tape then holds no path from G's
+ * weights through the condition, so the backward pass skips the discriminators' condition
+ * branches (a batched product per head) instead of computing gradients that would be zeroed.
+ */
+function detach<T extends tf.Tensor>(x: T): T {
+  return tf.tensor(x.dataSync(), x.shape, x.dtype) as T
+}
 
 /** Phase 3: the generator update. Returns the G entries of StepLosses. */
 function generatorPhase(
@@ -176,8 +180,8 @@ function generatorPhase(
   let terms: tf.Scalar[] = []
   const { value, grads } = tf.variableGrads(() => {
     const { story, image } = generate(models, batch, noise, ctx)
-    const imageCond = stopGradient(imageCondition(batch, image.mu)) as tf.Tensor2D
-    const storyCond = stopGradient(storyCondition(batch, story.mu)) as tf.Tensor2D
+    const imageCond = detach(imageCondition(batch, image.mu))
+    const storyCond = detach(storyCondition(batch, story.mu))
     let seg: tf.Scalar = tf.scalar(0)
     if (models.dSeg && image.masks && withMasks) {
       seg = generatorLoss(models.dSeg, image.masks, imageCond, batch.imageLabels, batch.maskWeight, ctx).total
