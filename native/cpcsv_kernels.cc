@@ -343,6 +343,7 @@ struct Scratch {
   std::vector<float> cols;
   std::vector<float> zeros;
   std::vector<float> planes;
+  std::vector<float> grad_planes;
 };
 thread_local Scratch t_scratch;
 
@@ -1090,37 +1091,43 @@ __attribute__((target("avx2,fma"))) int TransposeRowBy8(const float* src, int pi
   return full;
 }
 
-// planes[c][y + pt][x + pl] = x[b][y][x][c] for one image b; zero elsewhere. wp covers whole
-// 16-pixel blocks. One image at a time, into the worker's scratch: the planes of a 64x64 image
-// with 8 channels (170 KB) stay in L2 for the convolution that reads them, where converting the
-// whole batch first cost a round trip to memory as long as the convolution itself.
+// dst[c][y + pt][x + pl] = img[y][x][c] for one NHWC image (h x w x ch) into planes of hp x wp,
+// zero elsewhere.
+void ImageToPlanes(const float* img, int h, int w, int ch, int pt, int pl, int hp, int wp, float* dst) {
+  const int64_t plane = static_cast<int64_t>(hp) * wp;
+  for (int py = 0; py < hp; py++) {
+    const int iy = py - pt;
+    float* row = dst + static_cast<int64_t>(py) * wp;
+    if (iy < 0 || iy >= h) {
+      for (int c = 0; c < ch; c++) std::fill(row + c * plane, row + c * plane + wp, 0.0f);
+      continue;
+    }
+    const float* src = img + static_cast<int64_t>(iy) * w * ch;
+    const int right = std::min(wp, pl + w);
+    for (int c = 0; c < ch; c++) {
+      std::fill(row + c * plane, row + c * plane + pl, 0.0f);
+      std::fill(row + c * plane + right, row + c * plane + wp, 0.0f);
+    }
+    int done = 0;
+    if (ch % 8 == 0) done = TransposeRowBy8(src, right - pl, ch, row + pl, plane);
+    for (int c = 0; c < ch; c++) {
+      float* d = row + c * plane + pl;
+      for (int ix = done; ix < right - pl; ix++) d[ix] = src[ix * ch + c];
+    }
+  }
+}
+
+// The input planes of image b for a stride-1 convolution: planes[c][y + pt][x + pl] =
+// x[b][y][x][c], zero elsewhere; wp covers whole 16-pixel blocks of output. One image at a time,
+// into the worker's scratch: the planes of a 64x64 image with 8 channels (170 KB) stay in L2 for
+// the convolution that reads them, where converting the whole batch first cost a round trip to
+// memory as long as the convolution itself.
 PlanarInput ToPlanes(const ConvGeom& g, const float* x, int b) {
   PlanarInput p{nullptr, g.ho + g.kh - 1, (g.wo + 15) / 16 * 16 + g.kw - 1};
   std::vector<float>& buffer = t_scratch.planes;
-  const int64_t plane = static_cast<int64_t>(p.hp) * p.wp;
-  buffer.resize(static_cast<size_t>(g.ci) * plane);
-  float* planes = buffer.data();
-  p.planes = planes;
-  for (int py = 0; py < p.hp; py++) {
-    const int iy = py - g.pt;
-    float* dst = planes + static_cast<int64_t>(py) * p.wp;
-    if (iy < 0 || iy >= g.h) {
-      for (int c = 0; c < g.ci; c++) std::fill(dst + c * plane, dst + c * plane + p.wp, 0.0f);
-      continue;
-    }
-    const float* src = x + (static_cast<int64_t>(b) * g.h + iy) * g.w * g.ci;
-    const int right = std::min(p.wp, g.pl + g.w);
-    for (int c = 0; c < g.ci; c++) {
-      std::fill(dst + c * plane, dst + c * plane + g.pl, 0.0f);
-      std::fill(dst + c * plane + right, dst + c * plane + p.wp, 0.0f);
-    }
-    int done = 0;
-    if (g.ci % 8 == 0) done = TransposeRowBy8(src, right - g.pl, g.ci, dst + g.pl, plane);
-    for (int c = 0; c < g.ci; c++) {
-      float* d = dst + c * plane + g.pl;
-      for (int ix = done; ix < right - g.pl; ix++) d[ix] = src[ix * g.ci + c];
-    }
-  }
+  buffer.resize(static_cast<size_t>(g.ci) * p.hp * p.wp);
+  ImageToPlanes(x + static_cast<int64_t>(b) * g.h * g.w * g.ci, g.h, g.w, g.ci, g.pt, g.pl, p.hp, p.wp, buffer.data());
+  p.planes = buffer.data();
   return p;
 }
 
@@ -1199,12 +1206,94 @@ void PlanarForward(const ConvGeom& g, const float* x, const float* w, float* y) 
 }
 #endif
 
+#ifdef CPCSV_X86_AVX2
+// Planar filter gradient (stride 1, 3 taps across): dW[fy][fx][c][o] = sum over pixels of
+// planes_x[c][y + fy][x + fx] * planes_dy[o][y][x], per image with both in the worker's scratch.
+// For one (c, fy) and up to 4 outputs the 3 x 4 sums stay in registers across a band of rows
+// (about 32 products per lane), then go into double: the gradient of a layer followed by batch
+// norm cancels heavily, and one float sum over a whole batch lost digits.
+constexpr int kPlanarFilterTaps = 3;
+
+template <int OB>
+__attribute__((target("avx2,fma"))) void PlanarFilterBand(const float* xp, int64_t xwp, const float* dyp, int64_t dplane,
+                                                           int dwp, int rows, int wo16, double* out) {
+  __m256 acc[kPlanarFilterTaps][OB];
+#pragma GCC unroll 4
+  for (int f = 0; f < kPlanarFilterTaps; f++) {
+#pragma GCC unroll 4
+    for (int o = 0; o < OB; o++) acc[f][o] = _mm256_setzero_ps();
+  }
+  for (int r = 0; r < rows; r++) {
+    const float* xr = xp + r * xwp;
+    const float* dr = dyp + static_cast<int64_t>(r) * dwp;
+    for (int x0 = 0; x0 < wo16; x0 += 8) {
+      const __m256 v0 = _mm256_loadu_ps(xr + x0), v1 = _mm256_loadu_ps(xr + x0 + 1), v2 = _mm256_loadu_ps(xr + x0 + 2);
+#pragma GCC unroll 4
+      for (int o = 0; o < OB; o++) {
+        const __m256 d = _mm256_loadu_ps(dr + o * dplane + x0);
+        acc[0][o] = _mm256_fmadd_ps(v0, d, acc[0][o]);
+        acc[1][o] = _mm256_fmadd_ps(v1, d, acc[1][o]);
+        acc[2][o] = _mm256_fmadd_ps(v2, d, acc[2][o]);
+      }
+    }
+  }
+#pragma GCC unroll 4
+  for (int f = 0; f < kPlanarFilterTaps; f++) {
+#pragma GCC unroll 4
+    for (int o = 0; o < OB; o++) out[f * OB + o] += HorizontalSum(acc[f][o]);
+  }
+}
+
+using PlanarFilterBandFn = void (*)(const float*, int64_t, const float*, int64_t, int, int, int, double*);
+constexpr PlanarFilterBandFn kPlanarFilterBands[4] = {PlanarFilterBand<1>, PlanarFilterBand<2>, PlanarFilterBand<3>,
+                                                      PlanarFilterBand<4>};
+
+void PlanarBackpropFilter(const ConvGeom& g, const float* x, const float* dy, float* dw) {
+  const int tasks = std::min(g.n, g_pool->threads());
+  const int wo16 = (g.wo + 15) / 16 * 16;
+  const int band = std::max(1, 256 / wo16);
+  const size_t size = static_cast<size_t>(g.K()) * g.co;
+  std::vector<double> total(size);
+  SumTaskPartials(tasks, size, total.data(), [&](int task, double* part) {
+    std::vector<double> sums(kPlanarFilterTaps * 4);
+    for (int b = g.n * task / tasks; b < g.n * (task + 1) / tasks; b++) {
+      const PlanarInput p = ToPlanes(g, x, b);
+      std::vector<float>& dyb = t_scratch.grad_planes;
+      dyb.resize(static_cast<size_t>(g.co) * g.ho * wo16);
+      ImageToPlanes(dy + static_cast<int64_t>(b) * g.ho * g.wo * g.co, g.ho, g.wo, g.co, 0, 0, g.ho, wo16, dyb.data());
+      const int64_t xplane = static_cast<int64_t>(p.hp) * p.wp;
+      const int64_t dplane = static_cast<int64_t>(g.ho) * wo16;
+      for (int c = 0; c < g.ci; c++) {
+        for (int fy = 0; fy < g.kh; fy++) {
+          for (int o0 = 0; o0 < g.co; o0 += 4) {
+            const int ob = std::min(4, g.co - o0);
+            std::fill(sums.begin(), sums.end(), 0.0);
+            for (int y0 = 0; y0 < g.ho; y0 += band) {
+              kPlanarFilterBands[ob - 1](p.planes + c * xplane + static_cast<int64_t>(y0 + fy) * p.wp, p.wp,
+                                         dyb.data() + o0 * dplane + static_cast<int64_t>(y0) * wo16, dplane, wo16,
+                                         std::min(band, g.ho - y0), wo16, sums.data());
+            }
+            for (int fx = 0; fx < kPlanarFilterTaps; fx++) {
+              double* dst = part + ((static_cast<int64_t>(fy) * g.kw + fx) * g.ci + c) * g.co + o0;
+              for (int o = 0; o < ob; o++) dst[o] += sums[fx * ob + o];
+            }
+          }
+        }
+      }
+    }
+  });
+  for (size_t i = 0; i < size; i++) dw[i] = static_cast<float>(total[i]);
+}
+#endif
+
 // Which kernel a convolution gets, from per-shape timings of the CP-CSV layers on the 2-core
 // reference machine (ms for 10 frames, planar / gather or GEMM): planar for stride 1 with up to
 // 32 outputs on maps at least 16 wide (8 -> 3 at 64x64: 0.38 / 1.6; 32 -> 16 at 32x32: 1.4 /
 // 1.9; 64 -> 32 at 8x8 wastes half its 16-pixel tiles: 0.74 / 0.43); else the gather kernel for
 // up to 16 outputs; filter gradient direct only for up to 8 outputs and 16 inputs (32 -> 16:
-// 58 ms against 22); input gradient at stride 1 as a forward convolution (so planar too), at
+// 58 ms against 22) unless the planar filter gradient takes it (3 taps across, maps 32+ wide or
+// 16 wide with up to 16 outputs: 8 -> 3 at 64x64: 0.42 / 1.7; 32 -> 16 at 64x64 for 20 frames:
+// 14 / 19; 128 -> 64 at 16x16: 14.3 / 13.8); input gradient at stride 1 as a forward convolution (so planar too), at
 // stride > 1 direct from 8 to 16 inputs (3 inputs, 4x4 stride 2: 1.4 against 0.9 by GEMM).
 bool DirectAllowed() {
 #ifdef CPCSV_X86_AVX2
@@ -1218,6 +1307,10 @@ bool UseDirectForward(const ConvGeom& g) { return DirectAllowed() && !g.pointwis
 bool UsePlanarForward(const ConvGeom& g) {
   return DirectAllowed() && std::getenv("CPCSV_NATIVE_NO_PLANAR") == nullptr && !g.pointwise() && g.sh == 1 && g.sw == 1 &&
          g.dh == 1 && g.dw == 1 && g.co <= 32 && g.wo >= 16 && g.pt < g.kh && g.pl < g.kw;
+}
+bool UsePlanarFilter(const ConvGeom& g) {
+  return DirectAllowed() && std::getenv("CPCSV_NATIVE_NO_PLANAR") == nullptr && g.sh == 1 && g.sw == 1 && g.dh == 1 &&
+         g.dw == 1 && g.kw == kPlanarFilterTaps && (g.wo >= 32 || (g.wo >= 16 && g.co <= 16)) && g.pt < g.kh && g.pl < g.kw;
 }
 bool UseDirectFilter(const ConvGeom& g) { return DirectAllowed() && !g.pointwise() && g.co <= 8 && g.ci <= 16; }
 // (Stride 1 runs as a forward convolution, which picks its own kernel.)
@@ -1255,6 +1348,7 @@ void Conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, fl
   const int64_t rows = g.rows();
   const int threads = g_pool->threads();
 #ifdef CPCSV_X86_AVX2
+  if (UsePlanarFilter(g)) return PlanarBackpropFilter(g, x, dy, dw);
   if (UseDirectFilter(g)) return DirectBackpropFilter(g, x, dy, dw);
 #endif
   if (g.pointwise()) {
