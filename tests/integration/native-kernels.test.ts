@@ -130,7 +130,8 @@ describe.skipIf(!built)('native matMul matches cpu', () => {
     ['few rows: 10 frames through a dense layer (two slivers, ragged strip, K blocks)', [[10, 613], [613, 250]], false, false],
     ['few rows: 16 rows, a 4 KiB row stride', [[16, 130], [130, 1024]], false, false],
     ['few rows: 7 rows times a transposed matrix (dot tiles, ragged K and N)', [[7, 203], [37, 203]], false, true],
-    ['few rows: 11 rows, both transposed', [[150, 11], [45, 150]], true, true]
+    ['few rows: 11 rows, both transposed', [[150, 11], [45, 150]], true, true],
+    ['few rows: 20 rows times a transposed matrix (dot tiles up to 32 rows)', [[20, 300], [70, 300]], false, true]
   ]
   it.each(cases)('%s', async (_name, shapes, ta, tb) => {
     const f: Fn = (a, b) => tf.matMul(a, b, ta, tb)
