@@ -1481,8 +1481,18 @@ struct BatchNormStats {
   float* running_var_out;
 };
 
+// The activation a batch norm may apply to its output in the same pass: none, ReLU, or leaky
+// ReLU with slope alpha > 0. Its gradient needs only the output's sign (y > 0 exactly where the
+// input is > 0), the rule TF.js's and PyTorch's gradients use.
+struct Activation {
+  int kind;  // 0 none, 1 relu, 2 leaky relu
+  float alpha;
+  float Apply(float v) const { return kind == 0 || v > 0.0f ? v : (kind == 1 ? 0.0f : alpha * v); }
+  float Grad(float dy, float y) const { return kind == 0 || y > 0.0f ? dy : (kind == 1 ? 0.0f : alpha * dy); }
+};
+
 void BatchNormForward(int64_t rows, int c, const float* x, const float* gamma, const float* beta, double eps,
-                      double momentum, float* y, const BatchNormStats& st) {
+                      double momentum, float* y, const BatchNormStats& st, Activation act) {
   const std::vector<double> sums = ChannelSums(rows, c, [&](int64_t r, double* a, double* b) {
     const float* xr = x + r * c;
     for (int j = 0; j < c; j++) {
@@ -1510,17 +1520,32 @@ void BatchNormForward(int64_t rows, int c, const float* x, const float* gamma, c
     for (int64_t r = r0; r < r1; r++) {
       const float* xr = x + r * c;
       float* yr = y + r * c;
-      for (int j = 0; j < c; j++) yr[j] = (xr[j] - st.mean[j]) * scale[j] + beta[j];
+      if (act.kind == 0) {
+        for (int j = 0; j < c; j++) yr[j] = (xr[j] - st.mean[j]) * scale[j] + beta[j];
+      } else {
+        for (int j = 0; j < c; j++) yr[j] = act.Apply((xr[j] - st.mean[j]) * scale[j] + beta[j]);
+      }
     }
   });
 }
 
 // dbeta = sum(dy), dgamma = <dy, x - mean> invstd,
-// dx = (dy - dbeta / M - (x - mean) <dy, x - mean> invstd^2 / M) invstd gamma.
-void BatchNormBackward(int64_t rows, int c, const float* dy, const float* x, const float* mean, const float* invstd,
-                       const float* gamma, float* dx, float* dgamma, float* dbeta) {
+// dx = (dy - dbeta / M - (x - mean) <dy, x - mean> invstd^2 / M) invstd gamma, where dy is first
+// taken through the fused activation's gradient (from the activated output y).
+void BatchNormBackward(int64_t rows, int c, const float* dy_in, const float* x, const float* mean, const float* invstd,
+                       const float* gamma, const float* y, Activation act, float* dx, float* dgamma, float* dbeta) {
+  // Rows of dy through the activation's gradient, into `buffer` (or dy itself without one).
+  auto dy_row = [&](int64_t r, float* buffer) -> const float* {
+    const float* d = dy_in + r * c;
+    if (act.kind == 0) return d;
+    const float* yr = y + r * c;
+    for (int j = 0; j < c; j++) buffer[j] = act.Grad(d[j], yr[j]);
+    return buffer;
+  };
   const std::vector<double> sums = ChannelSums(rows, c, [&](int64_t r, double* a, double* b) {
-    const float* d = dy + r * c;
+    thread_local std::vector<float> buffer;
+    buffer.resize(c);
+    const float* d = dy_row(r, buffer.data());
     const float* xr = x + r * c;
     for (int j = 0; j < c; j++) {
       a[j] += d[j];
@@ -1543,8 +1568,9 @@ void BatchNormBackward(int64_t rows, int c, const float* dy, const float* x, con
     k[j] = static_cast<float>(-scale * sdy[j] / m);
   }
   ForRowBlocks(rows, c, [&](int64_t r0, int64_t r1, int) {
+    std::vector<float> buffer(c);
     for (int64_t r = r0; r < r1; r++) {
-      const float* d = dy + r * c;
+      const float* d = dy_row(r, buffer.data());
       const float* xr = x + r * c;
       float* o = dx + r * c;
       for (int j = 0; j < c; j++) o[j] = d[j] * a[j] + (xr[j] - mean[j]) * b[j] + k[j];
@@ -1684,14 +1710,26 @@ napi_value MatMul(napi_env env, napi_callback_info info) {
 
 // batchnorm(x, gamma, beta, runningMean, runningVar, y, mean, invstd, runningMeanOut,
 //           runningVarOut, [rows, channels], eps, momentum)
+// Reads an activation (kind 0 none / 1 relu / 2 leaky relu, alpha) from two arguments.
+bool GetActivation(napi_env env, napi_value kind, napi_value alpha, Activation* act) {
+  int32_t k = -1;
+  double a = 0;
+  if (napi_get_value_int32(env, kind, &k) != napi_ok || napi_get_value_double(env, alpha, &a) != napi_ok) return false;
+  if (k < 0 || k > 2 || (k == 2 && !(a > 0))) return false;
+  *act = Activation{k, static_cast<float>(a)};
+  return true;
+}
+
 napi_value BatchNorm(napi_env env, napi_callback_info info) {
-  napi_value argv[13];
-  if (!ReadArgs(env, info, 13, argv, "batchnorm expects (x, gamma, beta, runningMean, runningVar, y, mean, invstd, runningMeanOut, runningVarOut, dims, eps, momentum)")) return nullptr;
+  napi_value argv[15];
+  if (!ReadArgs(env, info, 15, argv, "batchnorm expects (x, gamma, beta, runningMean, runningVar, y, mean, invstd, runningMeanOut, runningVarOut, dims, eps, momentum, activation, alpha)")) return nullptr;
   int64_t d[2];
   if (!GetInts(env, argv[10], d, 2)) return Throw(env, "batchnorm: dims must be [rows, channels]");
   double eps = 0, momentum = 0;
   napi_get_value_double(env, argv[11], &eps);
   napi_get_value_double(env, argv[12], &momentum);
+  Activation act{};
+  if (!GetActivation(env, argv[13], argv[14], &act)) return Throw(env, "batchnorm: activation must be 0, 1 or 2 (with alpha > 0)");
   float* f[10];
   size_t len[10];
   if (!GetFloatArgs(env, argv, 10, f, len)) return Throw(env, "batchnorm: operands must be Float32Arrays");
@@ -1700,25 +1738,28 @@ napi_value BatchNorm(napi_env env, napi_callback_info info) {
     const size_t expected = (i == 0 || i == 5) ? rows * c : c;
     if (len[i] != expected) return Throw(env, "batchnorm: operand sizes do not match the dimensions");
   }
-  BatchNormForward(d[0], static_cast<int>(c), f[0], f[1], f[2], eps, momentum, f[5], BatchNormStats{f[6], f[7], f[3], f[4], f[8], f[9]});
+  BatchNormForward(d[0], static_cast<int>(c), f[0], f[1], f[2], eps, momentum, f[5], BatchNormStats{f[6], f[7], f[3], f[4], f[8], f[9]}, act);
   return nullptr;
 }
 
-// batchnormGrad(dy, x, mean, invstd, gamma, dx, dgamma, dbeta, [rows, channels])
+// batchnormGrad(dy, x, mean, invstd, gamma, y, dx, dgamma, dbeta, [rows, channels], activation, alpha):
+// y is the forward's (activated) output, read only with an activation.
 napi_value BatchNormGrad(napi_env env, napi_callback_info info) {
-  napi_value argv[9];
-  if (!ReadArgs(env, info, 9, argv, "batchnormGrad expects (dy, x, mean, invstd, gamma, dx, dgamma, dbeta, dims)")) return nullptr;
+  napi_value argv[12];
+  if (!ReadArgs(env, info, 12, argv, "batchnormGrad expects (dy, x, mean, invstd, gamma, y, dx, dgamma, dbeta, dims, activation, alpha)")) return nullptr;
   int64_t d[2];
-  if (!GetInts(env, argv[8], d, 2)) return Throw(env, "batchnormGrad: dims must be [rows, channels]");
-  float* f[8];
-  size_t len[8];
-  if (!GetFloatArgs(env, argv, 8, f, len)) return Throw(env, "batchnormGrad: operands must be Float32Arrays");
+  if (!GetInts(env, argv[9], d, 2)) return Throw(env, "batchnormGrad: dims must be [rows, channels]");
+  Activation act{};
+  if (!GetActivation(env, argv[10], argv[11], &act)) return Throw(env, "batchnormGrad: activation must be 0, 1 or 2 (with alpha > 0)");
+  float* f[9];
+  size_t len[9];
+  if (!GetFloatArgs(env, argv, 9, f, len)) return Throw(env, "batchnormGrad: operands must be Float32Arrays");
   const size_t rows = static_cast<size_t>(d[0]), c = static_cast<size_t>(d[1]);
-  const size_t expect[8] = {rows * c, rows * c, c, c, c, rows * c, c, c};
-  for (int i = 0; i < 8; i++) {
+  const size_t expect[9] = {rows * c, rows * c, c, c, c, rows * c, rows * c, c, c};
+  for (int i = 0; i < 9; i++) {
     if (len[i] != expect[i]) return Throw(env, "batchnormGrad: operand sizes do not match the dimensions");
   }
-  BatchNormBackward(d[0], static_cast<int>(c), f[0], f[1], f[2], f[3], f[4], f[5], f[6], f[7]);
+  BatchNormBackward(d[0], static_cast<int>(c), f[0], f[1], f[2], f[3], f[4], f[5], act, f[6], f[7], f[8]);
   return nullptr;
 }
 

@@ -11,7 +11,7 @@ import { spawnSync } from 'node:child_process'
 import path from 'node:path'
 import { afterEach, beforeAll, describe, expect, it } from 'vitest'
 import { initBackend } from '../../src/main/training/engine/backend'
-import { fusedKernelsAvailable } from '../../src/main/training/engine/fused-kernels'
+import { type FusedActivation, fusedKernelsAvailable } from '../../src/main/training/engine/fused-kernels'
 import { nativeKernels, nativeKernelsStatus, setNativeKernelsEnabled } from '../../src/main/training/engine/native-kernels'
 import { Adam } from '../../src/main/training/model/adam'
 import { BatchNorm } from '../../src/main/training/model/batch-norm'
@@ -188,7 +188,7 @@ describe.skipIf(!built)('portable kernel and one thread (CPCSV_NATIVE_GENERIC, C
 
 describe.skipIf(!built)('fused training kernels (batch norm, Adam) equal the composed tf ops', () => {
   /** y, dx, dgamma, dbeta and the running statistics of one training-mode BatchNorm call. */
-  async function batchNormRun(backend: string, fused: boolean, shape: number[]): Promise<Float32Array[]> {
+  async function batchNormRun(backend: string, fused: boolean, shape: number[], activation?: FusedActivation): Promise<Float32Array[]> {
     await tf.setBackend(backend)
     setNativeKernelsEnabled(fused)
     const channels = shape[shape.length - 1]
@@ -204,7 +204,7 @@ describe.skipIf(!built)('fused training kernels (batch norm, Adam) equal the com
     const w = tf.tensor(values(shape, 9), shape)
     let y: Float32Array = new Float32Array()
     const { value, grads } = tf.variableGrads(() => {
-      const out = bn.apply(x, TRAIN_CONTEXT)
+      const out = bn.apply(x, TRAIN_CONTEXT, activation)
       y = out.dataSync() as Float32Array
       return tf.sum(tf.mul(out, w)) as tf.Scalar
     }, [x, bn.gamma, bn.beta])
@@ -216,9 +216,14 @@ describe.skipIf(!built)('fused training kernels (batch norm, Adam) equal the com
     return result
   }
 
-  it.each([[[10, 9, 7, 6]], [[4, 2, 5, 5, 3]], [[6, 20]], [[40, 64, 64, 4]]])('batch norm over %j matches cpu', async (shape) => {
-    const reference = await batchNormRun('cpu', false, shape)
-    const fused = await batchNormRun('wasm', true, shape)
+  const relu: FusedActivation = { kind: 'relu' }
+  const leaky: FusedActivation = { kind: 'leakyRelu', alpha: 0.2 }
+  it.each([
+    [[10, 9, 7, 6], undefined], [[4, 2, 5, 5, 3], undefined], [[6, 20], undefined], [[40, 64, 64, 4], undefined],
+    [[10, 9, 7, 6], relu], [[6, 20], relu], [[10, 9, 7, 6], leaky], [[40, 16, 16, 8], leaky]
+  ] as Array<[number[], FusedActivation | undefined]>)('batch norm over %j, activation %j, matches cpu', async (shape, activation) => {
+    const reference = await batchNormRun('cpu', false, shape, activation)
+    const fused = await batchNormRun('wasm', true, shape, activation)
     const names = ['y', 'dx', 'dgamma', 'dbeta', 'running mean', 'running var']
     reference.forEach((ref, i) => expect(relativeError(fused[i], ref), names[i]).toBeLessThan(2e-6))
   }, 60_000)

@@ -32,9 +32,19 @@ export function fusedKernelsAvailable(): boolean {
   return tf.getBackend() === WASM && nativeKernels() != null && tf.getKernel(ADAM, WASM) != null
 }
 
+/** An activation fused into batch norm's output: ReLU, or leaky ReLU with a slope in (0, 1). */
+export type FusedActivation = { kind: 'relu' } | { kind: 'leakyRelu'; alpha: number }
+
+/** The native library's activation code and slope (0 = none). */
+function activationCode(activation: FusedActivation | undefined): [number, number] {
+  if (activation == null) return [0, 0]
+  return activation.kind === 'relu' ? [1, 0] : [2, activation.alpha]
+}
+
 /**
- * Training-mode batch norm over the last axis: [y, batch mean, 1/sqrt(var + eps), running mean
- * and running variance after the momentum update (PyTorch's, with the unbiased variance)].
+ * Training-mode batch norm over the last axis, then the optional activation: [y, batch mean,
+ * 1/sqrt(var + eps), running mean and running variance after the momentum update (PyTorch's,
+ * with the unbiased variance)].
  */
 export function batchNormTrain(
   x: tf.Tensor,
@@ -43,21 +53,29 @@ export function batchNormTrain(
   runningMean: tf.Tensor,
   runningVar: tf.Tensor,
   eps: number,
-  momentum: number
+  momentum: number,
+  activation?: FusedActivation
 ): [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D] {
-  return tf.engine().runKernel(BATCH_NORM, { x, gamma, beta, runningMean, runningVar }, { eps, momentum }) as unknown as
+  const [act, alpha] = activationCode(activation)
+  return tf.engine().runKernel(BATCH_NORM, { x, gamma, beta, runningMean, runningVar }, { eps, momentum, act, alpha }) as unknown as
     [tf.Tensor, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D, tf.Tensor1D]
 }
 
-/** Batch norm's backward from its saved input: [dx, dgamma, dbeta]. */
+/**
+ * Batch norm's backward from its saved input (and, with an activation, its output y):
+ * [dx, dgamma, dbeta].
+ */
 export function batchNormTrainGrad(
   dy: tf.Tensor,
   x: tf.Tensor,
   mean: tf.Tensor,
   invstd: tf.Tensor,
-  gamma: tf.Tensor
+  gamma: tf.Tensor,
+  y: tf.Tensor,
+  activation?: FusedActivation
 ): [tf.Tensor, tf.Tensor1D, tf.Tensor1D] {
-  return tf.engine().runKernel(BATCH_NORM_GRAD, { dy, x, mean, invstd, gamma }, {}) as unknown as [tf.Tensor, tf.Tensor1D, tf.Tensor1D]
+  const [act, alpha] = activationCode(activation)
+  return tf.engine().runKernel(BATCH_NORM_GRAD, { dy, x, mean, invstd, gamma, y }, { act, alpha }) as unknown as [tf.Tensor, tf.Tensor1D, tf.Tensor1D]
 }
 
 /** Adam's hyper-parameters for one step, as adam.ts computes them. */
@@ -181,19 +199,19 @@ function batchNormKernel(args: WasmKernelArgs): TensorInfo[] {
   const outs = [backend.makeOutput(x.shape, 'float32'), ...[0, 1, 2, 3].map(() => backend.makeOutput([channels], 'float32'))]
   const heap = float32Heap(args.backend)
   native().batchnorm(heap(x), heap(gamma), heap(beta), heap(runningMean), heap(runningVar), ...outs.map(heap) as [Float32Array, Float32Array, Float32Array, Float32Array, Float32Array],
-    [sizeOf(x.shape) / channels, channels], args.attrs.eps as number, args.attrs.momentum as number)
+    [sizeOf(x.shape) / channels, channels], args.attrs.eps as number, args.attrs.momentum as number, args.attrs.act as number, args.attrs.alpha as number)
   return outs
 }
 
 function batchNormGradKernel(args: WasmKernelArgs): TensorInfo[] {
-  const { dy, x, mean, invstd, gamma } = args.inputs
-  requireFloat(BATCH_NORM_GRAD, dy, x, mean, invstd, gamma)
+  const { dy, x, mean, invstd, gamma, y } = args.inputs
+  requireFloat(BATCH_NORM_GRAD, dy, x, mean, invstd, gamma, y)
   const channels = x.shape[x.shape.length - 1]
   const { backend } = args
   const outs = [backend.makeOutput(x.shape, 'float32'), backend.makeOutput([channels], 'float32'), backend.makeOutput([channels], 'float32')]
   const heap = float32Heap(args.backend)
-  native().batchnormGrad(heap(dy), heap(x), heap(mean), heap(invstd), heap(gamma), heap(outs[0]), heap(outs[1]), heap(outs[2]),
-    [sizeOf(x.shape) / channels, channels])
+  native().batchnormGrad(heap(dy), heap(x), heap(mean), heap(invstd), heap(gamma), heap(y), heap(outs[0]), heap(outs[1]), heap(outs[2]),
+    [sizeOf(x.shape) / channels, channels], args.attrs.act as number, args.attrs.alpha as number)
   return outs
 }
 

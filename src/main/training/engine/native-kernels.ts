@@ -21,16 +21,23 @@ export interface NativeKernels {
   /** c[i] = op(a[i])·op(b[i]); dims: [batch, m, n, k, transA, transB, aIsBatched, bIsBatched]. */
   matmul(a: Float32Array, b: Float32Array, c: Float32Array, dims: number[]): void
   /**
-   * Training-mode batch norm over (rows, channels), sums in double: y, the batch mean,
+   * Training-mode batch norm over (rows, channels), sums in double: y (through the fused
+   * activation: 0 none, 1 ReLU, 2 leaky ReLU with slope alpha > 0), the batch mean,
    * 1/sqrt(var + eps) and the running statistics after a `momentum` update out.
    */
   batchnorm(
     x: Float32Array, gamma: Float32Array, beta: Float32Array, runningMean: Float32Array, runningVar: Float32Array,
     y: Float32Array, mean: Float32Array, invstd: Float32Array, runningMeanOut: Float32Array, runningVarOut: Float32Array,
-    dims: number[], eps: number, momentum: number
+    dims: number[], eps: number, momentum: number, activation: number, alpha: number
   ): void
-  /** Its backward: dx, dgamma, dbeta from dy, x, mean, 1/sqrt(var + eps) and gamma. */
-  batchnormGrad(dy: Float32Array, x: Float32Array, mean: Float32Array, invstd: Float32Array, gamma: Float32Array, dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, dims: number[]): void
+  /**
+   * Its backward: dx, dgamma, dbeta from dy, x, mean, 1/sqrt(var + eps) and gamma; with an
+   * activation, dy first goes through its gradient, read off the forward's output y.
+   */
+  batchnormGrad(
+    dy: Float32Array, x: Float32Array, mean: Float32Array, invstd: Float32Array, gamma: Float32Array, y: Float32Array,
+    dx: Float32Array, dgamma: Float32Array, dbeta: Float32Array, dims: number[], activation: number, alpha: number
+  ): void
   /** torch.optim.Adam's update into new arrays; hyper: [b1, 1 - b1, b2, 1 - b2, stepSize, sqrt(1 - b2^t), eps]. */
   adam(p: Float32Array, m: Float32Array, v: Float32Array, g: Float32Array, pOut: Float32Array, mOut: Float32Array, vOut: Float32Array, hyper: number[]): void
   /**

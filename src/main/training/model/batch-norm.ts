@@ -6,7 +6,7 @@
  * are PyTorch's defaults (TF's momentum 0.9 is the same thing; TF.js's eps 1e-3 is not).
  */
 import * as tf from '@tensorflow/tfjs'
-import { batchNormTrain, batchNormTrainGrad, fusedKernelsAvailable } from '../engine/fused-kernels'
+import { type FusedActivation, batchNormTrain, batchNormTrainGrad, fusedKernelsAvailable } from '../engine/fused-kernels'
 import { INIT_BN_GAMMA, INIT_ONE, INIT_ZERO, type ParamStore } from './params'
 import type { RunContext } from './tracer'
 
@@ -31,8 +31,9 @@ export class BatchNorm {
   }
 
   /**
-   * x: (N, C), (N, H, W, C) or (N, T, H, W, C); same shape out. Training mode updates the running
-   * statistics.
+   * x: (N, C), (N, H, W, C) or (N, T, H, W, C); same shape out, through `activation` when given
+   * (the layer's ReLU or leaky ReLU: fused into the native kernels where they run). Training mode
+   * updates the running statistics.
    *
    * Training mode is one custom-gradient op: its forward kernels run off the gradient tape (so
    * the tape neither records nor clones their inputs) and its backward is the closed form
@@ -40,9 +41,16 @@ export class BatchNorm {
    *   dx = (dy - dbeta / M - (x - mean) <dy, x - mean> invstd^2 / M) invstd gamma
    * (M values per channel, torch's CPU formulation) in 11 kernels instead of the ~25 autodiff runs.
    */
-  apply<T extends tf.Tensor>(x: T, ctx: RunContext): T {
-    if (!ctx.training) return tf.tidy(() => this.normalise(x, this.runningMean, this.runningVar))
-    if (fusedKernelsAvailable()) return this.applyFused(x)
+  apply<T extends tf.Tensor>(x: T, ctx: RunContext, activation?: FusedActivation): T {
+    if (ctx.training && fusedKernelsAvailable()) return this.applyFused(x, activation)
+    return tf.tidy(() => {
+      const y = ctx.training ? this.applyComposed(x) : this.normalise(x, this.runningMean, this.runningVar)
+      if (activation == null) return y
+      return (activation.kind === 'relu' ? tf.relu(y) : tf.leakyRelu(y, activation.alpha)) as T
+    })
+  }
+
+  private applyComposed<T extends tf.Tensor>(x: T): T {
     const axes = x.shape.slice(0, -1).map((_, i) => i)
     const count = x.size / x.shape[x.rank - 1]
     const fused = tf.customGrad((...args) => {
@@ -75,19 +83,19 @@ export class BatchNorm {
    * per-channel sums in double. Same formulas as `apply`'s composed version; the backward
    * recomputes x - mean instead of saving it.
    */
-  private applyFused<T extends tf.Tensor>(x: T): T {
+  private applyFused<T extends tf.Tensor>(x: T, activation?: FusedActivation): T {
     const { eps, momentum } = this.opts
     const fused = tf.customGrad((...args) => {
       const [input, gamma, beta, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc]
-      const [y, mean, invstd, runningMean, runningVar] = batchNormTrain(input, gamma, beta, this.runningMean, this.runningVar, eps, momentum)
+      const [y, mean, invstd, runningMean, runningVar] = batchNormTrain(input, gamma, beta, this.runningMean, this.runningVar, eps, momentum, activation)
       this.runningMean.assign(runningMean)
       this.runningVar.assign(runningVar)
-      save([input, mean, invstd, gamma])
+      save([input, mean, invstd, gamma, y])
       return {
         value: y,
         gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-          const [xs, m, inv, g] = saved
-          return batchNormTrainGrad(dy, xs, m, inv, g)
+          const [xs, m, inv, g, ys] = saved
+          return batchNormTrainGrad(dy, xs, m, inv, g, ys, activation)
         }
       }
     })

@@ -12,6 +12,7 @@
  */
 import * as tf from '@tensorflow/tfjs'
 import { type TrainConfig, discriminatorConditionDim } from '../../../shared/train-config'
+import type { FusedActivation } from '../engine/fused-kernels'
 import { BatchNorm, type BatchNormOptions } from './batch-norm'
 import { conv3x3, conv4x4Down, convKernel } from './layers'
 import { INIT_ZERO, ParamStore, type ModelName, type ParamStoreOptions } from './params'
@@ -20,6 +21,7 @@ import type { RunContext } from './tracer'
 import { VideoEncoder } from './video-encoder'
 
 const SLOPE = 0.2
+const LEAKY: FusedActivation = { kind: 'leakyRelu', alpha: SLOPE }
 
 /** A conv kernel that is either plain or spectral-normed. */
 type Kernel = { plain: tf.Variable } | { sn: SpectralNormKernel }
@@ -46,7 +48,7 @@ class Encoder {
   apply(x: tf.Tensor4D, ctx: RunContext): tf.Tensor4D {
     return tf.tidy(() => {
       let h = tf.leakyRelu(conv4x4Down(x, kernelOf(this.first, ctx)), SLOPE)
-      for (const b of this.blocks) h = tf.leakyRelu(b.bn.apply(conv4x4Down(h, b.sn.kernel(ctx)), ctx), SLOPE)
+      for (const b of this.blocks) h = b.bn.apply(conv4x4Down(h, b.sn.kernel(ctx)), ctx, LEAKY)
       return h
     })
   }
@@ -69,7 +71,7 @@ class ConditionalLogits {
   apply(h: tf.Tensor4D, cond: tf.Tensor2D, ctx: RunContext): tf.Tensor1D {
     return tf.tidy(() => {
       const n = h.shape[0]
-      const j = tf.leakyRelu(this.jointBn.apply(jointConv(h, cond, this.joint.kernel(ctx)), ctx), SLOPE)
+      const j = this.jointBn.apply(jointConv(h, cond, this.joint.kernel(ctx)), ctx, LEAKY)
       const logit = tf.add(tf.conv2d(j, this.out.kernel(ctx), 4, 'valid'), this.outBias)
       return tf.reshape(tf.sigmoid(logit), [n]) as tf.Tensor1D
     })

@@ -43,7 +43,7 @@ export class DecoderBranch {
   /** z: (N, inputDim) -> (N, 4, 4, ch). Traced as `G.<prefix>_fc` (N, 16*ch), PyTorch order. */
   start(z: tf.Tensor2D, ctx: RunContext): tf.Tensor4D {
     return tf.tidy(() => {
-      const h = tf.relu(this.fcBn.apply(this.fc.apply(z), ctx))
+      const h = this.fcBn.apply(this.fc.apply(z), ctx, { kind: 'relu' })
       ctx.trace?.record(`G.${this.prefix}_fc`, h)
       const nchw = tf.reshape(h, [-1, this.dims.channels, 4, 4])
       return tf.transpose(nchw, [0, 2, 3, 1]) as tf.Tensor4D

@@ -97,6 +97,6 @@ export class UpBlock {
 
   /** x: (N, H, W, in) -> (N, 2H, 2W, out). */
   apply(x: tf.Tensor4D, ctx: RunContext): tf.Tensor4D {
-    return tf.tidy(() => tf.relu(this.bn.apply(conv3x3(upsample2x(x), this.kernel as tf.Tensor4D), ctx)))
+    return tf.tidy(() => this.bn.apply(conv3x3(upsample2x(x), this.kernel as tf.Tensor4D), ctx, { kind: 'relu' }))
   }
 }

@@ -18,6 +18,7 @@
  * under `seq_consisten_model.`; 3-D kernels are kept as the equivalent HWIO 2-D kernels.
  */
 import * as tf from '@tensorflow/tfjs'
+import type { FusedActivation } from '../engine/fused-kernels'
 import { BatchNorm, type BatchNormOptions } from './batch-norm'
 import { convKernel } from './layers'
 import { INIT_ZERO, type ParamStore } from './params'
@@ -25,6 +26,7 @@ import { SpectralNormKernel } from './spectral-norm'
 import type { RunContext } from './tracer'
 
 const SLOPE = 0.2
+const RELU: FusedActivation = { kind: 'relu' }
 const PREFIX = 'seq_consisten_model'
 
 type Pad2 = [[number, number], [number, number], [number, number], [number, number]]
@@ -106,15 +108,15 @@ export class VideoEncoder {
   /** stories: (B, T, 64, 64, 3) in [-1, 1] -> logits (B,). Traced `D_sty.order`. */
   apply(stories: tf.Tensor5D, ctx: RunContext): tf.Tensor1D {
     return tf.tidy(() => {
-      let h = tf.relu(this.stemBn1.apply(spatialConv(stories, this.stem1 as tf.Tensor4D, 2, 3), ctx))
-      h = tf.relu(this.stemBn2.apply(temporalConv(h, this.stem2 as tf.Tensor4D, 1), ctx))
+      let h = this.stemBn1.apply(spatialConv(stories, this.stem1 as tf.Tensor4D, 2, 3), ctx, RELU)
+      h = this.stemBn2.apply(temporalConv(h, this.stem2 as tf.Tensor4D, 1), ctx, RELU)
       for (const s of this.stages) {
         const kernel = s.sn.kernel(ctx)
         const y = s.temporal ? temporalConv(h, kernel, 2) : spatialConv(h, kernel, 2, 1)
-        h = tf.leakyRelu(s.bn.apply(y, ctx), SLOPE)
+        h = s.bn.apply(y, ctx, { kind: 'leakyRelu', alpha: SLOPE })
       }
       const pooled = tf.mean(h, [1, 2, 3]) as tf.Tensor2D
-      const hidden = tf.relu(this.hiddenBn.apply(this.hidden.apply(pooled, ctx), ctx))
+      const hidden = this.hiddenBn.apply(this.hidden.apply(pooled, ctx), ctx, RELU)
       const logit = tf.reshape(this.out.apply(hidden, ctx), [stories.shape[0]]) as tf.Tensor1D
       ctx.trace?.record('D_sty.order', logit)
       return logit
