@@ -7,6 +7,8 @@
  *   `noise_init`(N(0, 1)) = Linear(motion -> motion) + BatchNorm1d; input [z_t, motion_t].
  *
  * Outputs are stacked story-major: row b*T + t is story b, frame t (as upstream's view(-1, .)).
+ * The input-to-hidden products of all steps are one product before the recurrence (the inputs
+ * are known up front); only the hidden-to-hidden product runs step by step.
  */
 import * as tf from '@tensorflow/tfjs'
 import { BatchNorm, type BatchNormOptions } from './batch-norm'
@@ -49,8 +51,9 @@ export class ContextEncoder {
       let h = this.gistInitBn.apply(this.gistInit.apply(storyCode), ctx)
       ctx.trace?.record('G.gist_init', h)
       const states: tf.Tensor2D[] = []
-      for (let t = 0; t < motion.shape[1]; t++) {
-        h = this.gistGru.apply(frameOf(motion, t), h)
+      const gates = perStep(this.gistGru.inputGates(timeMajor(motion)), motion.shape[1])
+      for (const gi of gates) {
+        h = this.gistGru.step(gi, h)
         ctx.trace?.record('G.gist_gru', h)
         states.push(h)
       }
@@ -68,9 +71,11 @@ export class ContextEncoder {
       let h = this.noiseInitBn.apply(this.noiseInit.apply(h0), ctx)
       ctx.trace?.record('G.noise_init', h)
       const states: tf.Tensor2D[] = []
-      for (let t = 0; t < motion.shape[1]; t++) {
-        const zt = tf.squeeze(tf.slice(z, [t, 0, 0], [1, -1, -1]), [0]) as tf.Tensor2D
-        h = this.noiseGru.apply(tf.concat([zt, frameOf(motion, t)], 1), h)
+      const [steps, rows] = [motion.shape[1], motion.shape[0]]
+      const inputs = tf.concat([z, tf.transpose(motion, [1, 0, 2])], 2)
+      const gates = perStep(this.noiseGru.inputGates(tf.reshape(inputs, [steps * rows, -1])), steps)
+      for (const gi of gates) {
+        h = this.noiseGru.step(gi, h)
         ctx.trace?.record('G.noise_gru', h)
         states.push(h)
       }
@@ -79,8 +84,15 @@ export class ContextEncoder {
   }
 }
 
-function frameOf(x: tf.Tensor3D, t: number): tf.Tensor2D {
-  return tf.squeeze(tf.slice(x, [0, t, 0], [-1, 1, -1]), [1]) as tf.Tensor2D
+/** (B, T, D) -> (T*B, D) with row t*B + b: every step's inputs, step-major. */
+function timeMajor(x: tf.Tensor3D): tf.Tensor2D {
+  const [b, t, d] = x.shape
+  return tf.reshape(t === 1 ? x : tf.transpose(x, [1, 0, 2]), [t * b, d])
+}
+
+/** Step-major rows (T*B, G) -> T tensors of (B, G). */
+function perStep(gates: tf.Tensor2D, steps: number): tf.Tensor2D[] {
+  return steps === 1 ? [gates] : tf.split(gates, steps, 0)
 }
 
 /** Per-step (B, H) states -> (B*T, H) with row b*T + t. */

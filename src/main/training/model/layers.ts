@@ -64,8 +64,20 @@ export class GruCell {
 
   /** x: (N, in), h: (N, H) -> (N, H). */
   apply(x: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => this.step(this.inputGates(x), h))
+  }
+
+  /**
+   * W_ih x + b_ih for any number of rows: the part of a step that does not depend on h, so a
+   * sequence whose inputs are all known computes it for every step in one product.
+   */
+  inputGates(x: tf.Tensor2D): tf.Tensor2D {
+    return tf.tidy(() => tf.add(tf.matMul(x, this.weightIh as tf.Tensor2D), this.biasIh))
+  }
+
+  /** One step from its input gates gi (N, 3H) and the state h (N, H) -> (N, H). */
+  step(gi: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
-      const gi = tf.add(tf.matMul(x, this.weightIh as tf.Tensor2D), this.biasIh)
       const gh = tf.add(tf.matMul(h, this.weightHh as tf.Tensor2D), this.biasHh)
       const [ir, iz, inew] = tf.split(gi, 3, 1)
       const [hr, hz, hnew] = tf.split(gh, 3, 1)
