@@ -19,8 +19,9 @@ describe('overfitting a handful of stories', () => {
    * `tiny` widths for the mask branch (gfSegDim 64: a narrower branch leaves one channel before
    * the mask conv and learns nothing in this budget), a narrower image branch and D to keep the
    * test to a few minutes, and no learning-rate decay: with 8 stories an epoch is 4 steps, so
-   * the reference schedule would halve the rates three times within the run (300 steps: in 200
-   * the mask IoU had not always separated from its start). The run is
+   * the reference schedule would halve the rates three times within the run (400 steps: in 200,
+   * and in 300 after kernel changes that only reorder float sums, the mask IoU had not always
+   * separated from its start). The run is
    * deterministic (wasm, fixed seed; batches and noise are functions of seed and step).
    *
    * What overfitting shows here: the generated sample stories (fixed noise, eval mode) come to
@@ -31,7 +32,7 @@ describe('overfitting a handful of stories', () => {
    */
   it('a tiny run on 8 demo stories learns their frames and masks', async () => {
     const run = wb.training.start({
-      datasetId, name: 'overfit', preset: 'tiny', split: 'all', steps: 300, seed: 1, backend: 'wasm',
+      datasetId, name: 'overfit', preset: 'tiny', split: 'all', steps: 400, seed: 1, backend: 'wasm',
       overrides: { gfDim: 8, gfSegDim: 64, dfDim: 4, lrG: 0.002, lrD: 0.0002, lrDecayEpoch: 100_000 },
       tickSteps: 20, checkpointEvery: 1000, sampleEvery: 25, sampleStories: 4, maskPolicy: 'hand+imported+truth'
     })
@@ -39,7 +40,7 @@ describe('overfitting a handful of stories', () => {
     const m = runMetrics(wb.db, run.id)
     const iou = m['eval/mask_iou'].map(([, v]) => v)
     const l1 = m['eval/frame_l1'].map(([, v]) => v)
-    expect(iou).toHaveLength(12)
+    expect(iou).toHaveLength(16)
     // The masks are learnt only adversarially (through D_seg), so their IoU wanders from sample
     // to sample; the second half's mean against the first two samples is what stays stable
     // across numerically different but equivalent kernels (native direct or GEMM convolutions).

@@ -14,6 +14,7 @@ import { UserError } from '../../../shared/result'
 import { registerCpuKernels } from './cpu-kernels'
 import { nativeKernelsStatus } from './native-kernels'
 import { registerThreadedWasm, wantedWasmThreads, wasmThreads } from './wasm-threads'
+import { installEagerBackprop } from './eager-backprop'
 
 /** A backend the workbench can train on. */
 export type BackendName = 'tensorflow' | 'wasm' | 'cpu'
@@ -189,6 +190,7 @@ export async function initBackend(preferred: BackendName | 'auto' = 'auto'): Pro
   // The cpu backend is always loaded (the engine falls back to it for some ops), so its fixes
   // are registered whatever is chosen.
   registerCpuKernels()
+  installEagerBackprop()
   const candidates = preferred === 'auto' ? BACKEND_ORDER : [preferred]
   const outcomes = new Map<BackendName, Attempt>()
   let chosen: BackendName | null = null
