@@ -1389,6 +1389,69 @@ void Conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, fl
 }
 
 // dx = col2im(dy * W^T). Workers own whole images, so their scatter-adds never overlap.
+// Strided input gradient by phases: with stride s and a kernel a multiple of s (a
+// discriminator's 4x4 / stride 2), the input pixels of one phase (y mod s, x mod s) each
+// receive from the same (k / s)^2 taps, so dx restricted to a phase is a stride-1 convolution
+// of dy with that sub-filter, flipped and transposed. s^2 forward convolutions (which pick the
+// planar or GEMM kernel) and an interleaving copy replace GEMM + col2im's scatter-add. It pays
+// where the phases are 16+ wide (planar) or there are few input channels (ms for 20 frames,
+// phases / col2im: 32x32x16 from 32: 2.1 / 2.3; 64x64x3 from 16: 1.6 / 2.6; 8x8x64 from 128:
+// 1.75 / 1.56).
+bool UsePolyphaseInput(const ConvGeom& g) {
+  return std::getenv("CPCSV_NATIVE_NO_POLYPHASE") == nullptr && (g.sh > 1 || g.sw > 1) && g.dh == 1 && g.dw == 1 &&
+         g.kh % g.sh == 0 && g.kw % g.sw == 0 && g.pt < g.kh && g.pl < g.kw && g.h >= g.sh && g.w >= g.sw &&
+         (g.w / g.sw >= 16 || g.ci < 8);
+}
+
+// One axis of a phase: output rows m of the phase read dy rows m - pad' + u for taps u < T, with
+// filter row tap[u]; pad' = pad of the stride-1 convolution.
+struct PhaseAxis {
+  int size;  // pixels of this phase along the axis
+  int pad;
+  std::vector<int> tap;
+};
+
+PhaseAxis PhaseOf(int phase, int in, int k, int s, int pad) {
+  // Input i = s m + phase receives from output o through tap f = i + pad - s o, so the taps are
+  // f = r + s t (r = (phase + pad) mod s) with o = m + q - t, q = (phase + pad - r) / s.
+  const int taps = k / s;
+  const int r = (phase + pad) % s;
+  const int q = (phase + pad - r) / s;
+  PhaseAxis a{(in - phase + s - 1) / s, taps - 1 - q, std::vector<int>(taps)};
+  for (int u = 0; u < taps; u++) a.tap[u] = r + s * (taps - 1 - u);
+  return a;
+}
+
+void PolyphaseBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx) {
+  for (int py = 0; py < g.sh; py++) {
+    for (int px = 0; px < g.sw; px++) {
+      const PhaseAxis ay = PhaseOf(py, g.h, g.kh, g.sh, g.pt), ax = PhaseOf(px, g.w, g.kw, g.sw, g.pl);
+      const int th = static_cast<int>(ay.tap.size()), tw = static_cast<int>(ax.tap.size());
+      // Sub-filter (th, tw, co, ci): w[tap y][tap x][c][o] transposed.
+      std::vector<float> sub(static_cast<size_t>(th) * tw * g.co * g.ci);
+      for (int u = 0; u < th; u++) {
+        for (int v = 0; v < tw; v++) {
+          const float* src = w + (static_cast<int64_t>(ay.tap[u]) * g.kw + ax.tap[v]) * g.ci * g.co;
+          float* dst = sub.data() + (static_cast<int64_t>(u) * tw + v) * g.co * g.ci;
+          for (int c = 0; c < g.ci; c++) {
+            for (int o = 0; o < g.co; o++) dst[o * g.ci + c] = src[c * g.co + o];
+          }
+        }
+      }
+      const ConvGeom t{g.n, g.ho, g.wo, g.co, ay.size, ax.size, g.ci, th, tw, 1, 1, 1, 1, ay.pad, ax.pad};
+      std::vector<float> phase(static_cast<size_t>(g.n) * ay.size * ax.size * g.ci);
+      Conv2dForward(t, dy, sub.data(), phase.data());
+      g_pool->ParallelFor(g.n, [&](int b, int) {
+        for (int m = 0; m < ay.size; m++) {
+          const float* src = phase.data() + (static_cast<int64_t>(b) * ay.size + m) * ax.size * g.ci;
+          float* dst = dx + ((static_cast<int64_t>(b) * g.h + g.sh * m + py) * g.w + px) * g.ci;
+          for (int j = 0; j < ax.size; j++) std::memcpy(dst + static_cast<int64_t>(j) * g.sw * g.ci, src + j * g.ci, g.ci * sizeof(float));
+        }
+      });
+    }
+  }
+}
+
 void Conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, float* dx) {
   const int64_t K = g.K();
   const Mat filterT{w, 1, g.co};
@@ -1413,6 +1476,7 @@ void Conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, flo
                      (g.kh - 1) * g.dh - g.pt, (g.kw - 1) * g.dw - g.pl};
     return Conv2dForward(t, dy, flipped.data(), dx);
   }
+  if (UsePolyphaseInput(g)) return PolyphaseBackpropInput(g, dy, w, dx);
 #ifdef CPCSV_X86_AVX2
   if (UseDirectInput(g)) return DirectBackpropInput(g, dy, w, dx);
 #endif
