@@ -2114,61 +2114,93 @@ napi_value TanhGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
-// spectralNormalize(w, u, v, out, sigma, [rows, cols]): sigma = u . (v^T W) for W (rows x cols,
-// row-major), out = W / sigma. The composed ops' order: the product v^T W in float per column,
-// then the dot with u.
+// Spectral norm's W / sigma, optionally split along the kernel's input channels (a
+// discriminator head's joint kernel: feature rows into `out`, condition rows into `outB`). W is
+// (rows, cols) row-major with rows = taps x cin; split = 0 keeps it whole (outB unused), else rows
+// with channel < split go to out (taps x split rows) and the rest to outB.
+struct SplitRows {
+  int64_t cin, split;
+  // Destination of row r: (second part?, row index within its part).
+  std::pair<bool, int64_t> Of(int64_t r) const {
+    if (split == 0) return {false, r};
+    const int64_t t = r / cin, c = r % cin;
+    return c < split ? std::make_pair(false, t * split + c) : std::make_pair(true, t * (cin - split) + c - split);
+  }
+};
+
+bool GetSpectralDims(napi_env env, napi_value value, int64_t* rows, int64_t* cols, SplitRows* split) {
+  int64_t d[4];
+  if (!GetInts(env, value, d, 4)) return false;
+  *rows = d[0];
+  *cols = d[1];
+  *split = SplitRows{d[2], d[3]};
+  return d[0] > 0 && d[1] > 0 && d[2] > 0 && d[0] % d[2] == 0 && d[3] >= 0 && d[3] < d[2];
+}
+
+// spectralNormalize(w, u, v, out, outB, sigma, [rows, cols, cin, split]): sigma = u . (v^T W),
+// out(/outB) = W / sigma. The composed ops' order: v^T W in float per column, then the dot with u.
 napi_value SpectralNormalize(napi_env env, napi_callback_info info) {
-  napi_value argv[6];
-  if (!ReadArgs(env, info, 6, argv, "spectralNormalize expects (w, u, v, out, sigma, dims)")) return nullptr;
-  int64_t d[2];
-  if (!GetInts(env, argv[5], d, 2)) return Throw(env, "spectralNormalize: dims must be [rows, cols]");
-  float* f[5];
-  size_t len[5];
-  if (!GetFloatArgs(env, argv, 5, f, len)) return Throw(env, "spectralNormalize: operands must be Float32Arrays");
-  const int64_t rows = d[0], cols = d[1];
-  if (len[0] != static_cast<size_t>(rows * cols) || len[1] != static_cast<size_t>(cols) || len[2] != static_cast<size_t>(rows) ||
-      len[3] != len[0] || len[4] != 1) {
+  napi_value argv[7];
+  if (!ReadArgs(env, info, 7, argv, "spectralNormalize expects (w, u, v, out, outB, sigma, dims)")) return nullptr;
+  int64_t rows = 0, cols = 0;
+  SplitRows split{};
+  if (!GetSpectralDims(env, argv[6], &rows, &cols, &split)) return Throw(env, "spectralNormalize: dims must be [rows, cols, cin, split]");
+  float* f[6];
+  size_t len[6];
+  if (!GetFloatArgs(env, argv, 6, f, len)) return Throw(env, "spectralNormalize: operands must be Float32Arrays");
+  const size_t n = static_cast<size_t>(rows * cols), first = static_cast<size_t>(rows / split.cin * (split.split == 0 ? split.cin : split.split) * cols);
+  if (len[0] != n || len[1] != static_cast<size_t>(cols) || len[2] != static_cast<size_t>(rows) || len[3] != first ||
+      (split.split > 0 && len[4] != n - first) || len[5] != 1) {
     return Throw(env, "spectralNormalize: operand sizes do not match the dimensions");
   }
   const float *w = f[0], *u = f[1], *v = f[2];
-  float* out = f[3];
   std::vector<float> wv(static_cast<size_t>(cols), 0.0f);
   for (int64_t r = 0; r < rows; r++) Axpy(v[r], w + r * cols, wv.data(), static_cast<int>(cols));
   double sigma_d = 0;
   for (int64_t j = 0; j < cols; j++) sigma_d += static_cast<double>(wv[j]) * u[j];
   const float sigma = static_cast<float>(sigma_d);
-  f[4][0] = sigma;
-  ForRowBlocks(rows * cols, 1, [&](int64_t i0, int64_t i1, int) {
-    for (int64_t i = i0; i < i1; i++) out[i] = w[i] / sigma;
+  f[5][0] = sigma;
+  ForRowBlocks(rows, cols, [&](int64_t r0, int64_t r1, int) {
+    for (int64_t r = r0; r < r1; r++) {
+      const auto [second, row] = split.Of(r);
+      float* o = (second ? f[4] : f[3]) + row * cols;
+      const float* wr = w + r * cols;
+      for (int64_t j = 0; j < cols; j++) o[j] = wr[j] / sigma;
+    }
   });
   return nullptr;
 }
 
-// spectralNormalizeGrad(dy, w, u, v, sigma, dw, [rows, cols]): the gradient of W / sigma with
-// sigma = u . (v^T W): dW = dy / sigma - (sum(dy * W) / sigma^2) v u^T, the sum in double.
+// spectralNormalizeGrad(dy, dyB, w, u, v, sigma, dw, [rows, cols, cin, split]): the gradient of
+// W / sigma with sigma = u . (v^T W): dW = dy / sigma - (sum(dy * W) / sigma^2) v u^T, the sum in
+// double; dy comes in the parts of the split (dyB unused without one).
 napi_value SpectralNormalizeGrad(napi_env env, napi_callback_info info) {
-  napi_value argv[7];
-  if (!ReadArgs(env, info, 7, argv, "spectralNormalizeGrad expects (dy, w, u, v, sigma, dw, dims)")) return nullptr;
-  int64_t d[2];
-  if (!GetInts(env, argv[6], d, 2)) return Throw(env, "spectralNormalizeGrad: dims must be [rows, cols]");
-  float* f[6];
-  size_t len[6];
-  if (!GetFloatArgs(env, argv, 6, f, len)) return Throw(env, "spectralNormalizeGrad: operands must be Float32Arrays");
-  const int64_t rows = d[0], cols = d[1];
-  const size_t n = static_cast<size_t>(rows * cols);
-  if (len[0] != n || len[1] != n || len[2] != static_cast<size_t>(cols) || len[3] != static_cast<size_t>(rows) || len[4] != 1 ||
-      len[5] != n) {
+  napi_value argv[8];
+  if (!ReadArgs(env, info, 8, argv, "spectralNormalizeGrad expects (dy, dyB, w, u, v, sigma, dw, dims)")) return nullptr;
+  int64_t rows = 0, cols = 0;
+  SplitRows split{};
+  if (!GetSpectralDims(env, argv[7], &rows, &cols, &split)) return Throw(env, "spectralNormalizeGrad: dims must be [rows, cols, cin, split]");
+  float* f[7];
+  size_t len[7];
+  if (!GetFloatArgs(env, argv, 7, f, len)) return Throw(env, "spectralNormalizeGrad: operands must be Float32Arrays");
+  const size_t n = static_cast<size_t>(rows * cols), first = static_cast<size_t>(rows / split.cin * (split.split == 0 ? split.cin : split.split) * cols);
+  if (len[0] != first || (split.split > 0 && len[1] != n - first) || len[2] != n || len[3] != static_cast<size_t>(cols) ||
+      len[4] != static_cast<size_t>(rows) || len[5] != 1 || len[6] != n) {
     return Throw(env, "spectralNormalizeGrad: operand sizes do not match the dimensions");
   }
-  const float *dy = f[0], *w = f[1], *u = f[2], *v = f[3];
-  const float sigma = f[4][0];
-  float* dw = f[5];
+  const float *w = f[2], *u = f[3], *v = f[4];
+  const float sigma = f[5][0];
+  float* dw = f[6];
+  auto dy_row = [&](int64_t r) {
+    const auto [second, row] = split.Of(r);
+    return (second ? f[1] : f[0]) + row * cols;
+  };
   const int tasks = RowTasks(rows, cols);
   double dot = 0;
   SumTaskPartials(tasks, 1, &dot, [&](int task, double* part) {
     double acc = 0;
     for (int64_t r = rows * task / tasks; r < rows * (task + 1) / tasks; r++) {
-      const float* dr = dy + r * cols;
+      const float* dr = dy_row(r);
       const float* wr = w + r * cols;
       float row = 0;
       for (int64_t j = 0; j < cols; j++) row += dr[j] * wr[j];
@@ -2181,7 +2213,7 @@ napi_value SpectralNormalizeGrad(napi_env env, napi_callback_info info) {
   ForRowBlocks(rows, cols, [&](int64_t r0, int64_t r1, int) {
     for (int64_t r = r0; r < r1; r++) {
       const float vr = coef * v[r];
-      const float* dr = dy + r * cols;
+      const float* dr = dy_row(r);
       float* o = dw + r * cols;
       for (int64_t j = 0; j < cols; j++) o[j] = dr[j] * inv - vr * u[j];
     }

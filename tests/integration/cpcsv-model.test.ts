@@ -256,7 +256,10 @@ describe("discriminator heads' joint convolution", () => {
       const t = tf.tile(tf.reshape(c, [n, 1, 1, conditionDim]), [1, hh, ww, 1])
       return tf.conv2d(tf.concat([h, t], 3) as tf.Tensor4D, w as tf.Tensor4D, 1, 'same')
     }
-    const split = (h: tf.Tensor, c: tf.Tensor, w: tf.Tensor): tf.Tensor => jointConv(h as tf.Tensor4D, c as tf.Tensor2D, w as tf.Tensor4D)
+    const split = (h: tf.Tensor, c: tf.Tensor, w: tf.Tensor): tf.Tensor => {
+      const [wh, wc] = tf.split(w, [features, conditionDim], 2) as [tf.Tensor4D, tf.Tensor4D]
+      return jointConv(h as tf.Tensor4D, c as tf.Tensor2D, wh, wc)
+    }
     const outputs = [tiled, split].map((f) => tf.tidy(() => {
       const y = f(inputs[0], inputs[1], inputs[2])
       const grads = tf.grads((h, c, w) => tf.sum(tf.mul(f(h, c, w), weights)))(inputs)

@@ -267,8 +267,15 @@ describe.skipIf(!built)('fused training kernels (batch norm, Adam) equal the com
       const w = tf.tensor(values(sn.shape, 4), sn.shape)
       // Two calls in one loss: the second sees u, v after one more iteration (as D's heads do).
       const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(tf.add(sn.kernel(TRAIN_CONTEXT), tf.square(sn.kernel(TRAIN_CONTEXT))), w)) as tf.Scalar, [sn.weight])
-      const out = [sn.u, sn.v, ...kernels, grads[sn.weight.name]].map((t) => (t.dataSync() as Float32Array).slice())
-      tf.dispose([...kernels, w, value, ...Object.values(grads)])
+      // The split form (a discriminator head's joint kernel): parts and the gradient through both.
+      const parts = sn.kernelSplit(TRAIN_CONTEXT, 4)
+      const split = tf.variableGrads(() => {
+        const [a, b] = sn.kernelSplit(TRAIN_CONTEXT, 4)
+        return tf.add(tf.sum(tf.mul(a, w.slice([0, 0, 0, 0], [-1, -1, 4, -1]))), tf.sum(tf.square(b))) as tf.Scalar
+      }, [sn.weight])
+      expect(parts.map((p) => p.shape)).toEqual([[4, 4, 4, 12], [4, 4, 5, 12]])
+      const out = [sn.u, sn.v, ...kernels, grads[sn.weight.name], ...parts, split.grads[sn.weight.name]].map((t) => (t.dataSync() as Float32Array).slice())
+      tf.dispose([...kernels, w, value, ...Object.values(grads), ...parts, split.value, ...Object.values(split.grads)])
       store.dispose()
       return out
     }

@@ -106,19 +106,18 @@ export function spectralPower(weight: tf.Tensor, u: tf.Tensor): [tf.Tensor1D, tf
  * dW = dy / sigma - (Σ dy·W / sigma²) v uᵀ.
  */
 export function spectralNormalize(weight: tf.Tensor, u: tf.Tensor, v: tf.Tensor): tf.Tensor {
-  const op = tf.customGrad((...args) => {
-    const [w, save] = args as [tf.Tensor, tf.GradSaveFunc]
-    const [out, sigma] = tf.engine().runKernel(SPECTRAL_NORMALIZE, { weight: w, u, v }, {}) as unknown as [tf.Tensor, tf.Tensor]
-    save([w, u, v, sigma])
-    return {
-      value: out,
-      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) => {
-        const [ws, us, vs, sigmas] = saved
-        return tf.engine().runKernel(SPECTRAL_NORMALIZE_GRAD, { dy, weight: ws, u: us, v: vs, sigma: sigmas }, {}) as tf.Tensor
-      }
-    }
-  })
-  return op(weight)
+  // Outputs [W / sigma, (no second part), sigma]; the caller's tidy frees the last two.
+  return (tf.engine().runKernel(SPECTRAL_NORMALIZE, { weight, u, v }, { split: 0 }) as unknown as tf.Tensor[])[0]
+}
+
+/**
+ * The same, split along the kernel's input channels at `split`: [W[:, :, :split] / sigma,
+ * W[:, :, split:] / sigma] without a separate split and concat (a discriminator head's joint
+ * kernel, features then condition).
+ */
+export function spectralNormalizeSplit(weight: tf.Tensor4D, u: tf.Tensor, v: tf.Tensor, split: number): [tf.Tensor4D, tf.Tensor4D] {
+  const [a, b] = tf.engine().runKernel(SPECTRAL_NORMALIZE, { weight, u, v }, { split }) as unknown as tf.Tensor4D[]
+  return [a, b]
 }
 
 /** Sizes of Text2Gist's per-sample filter: N samples, C channels of length L, width K (odd). */
@@ -163,6 +162,21 @@ export function registerFusedGradients(): void {
         x: () => fusedKernelsAvailable()
           ? tf.engine().runKernel(LEAKY_RELU_GRAD, { dy: single, x }, { alpha }) as tf.Tensor
           : tf.where(tf.greater(x, 0), single, tf.mul(single, alpha))
+      }
+    }
+  })
+  tf.registerGradient({
+    kernelName: SPECTRAL_NORMALIZE,
+    inputsToSave: ['weight', 'u', 'v'],
+    outputsToSave: [false, false, true],
+    gradFunc: (dy, saved, attrs) => {
+      const [weight, u, v, sigma] = saved
+      const split = (attrs as { split: number }).split
+      const dys = Array.isArray(dy) ? dy : [dy]
+      // An output off the loss's path (never the case in the model) contributes zero.
+      const parts = split > 0 ? [0, 1].map((i) => dys[i] ?? tf.zeros(i === 0 ? [...weight.shape.slice(0, 2), split, weight.shape[3]] : [...weight.shape.slice(0, 2), weight.shape[2] - split, weight.shape[3]])) : [dys[0], dys[0]]
+      return {
+        weight: () => tf.engine().runKernel(SPECTRAL_NORMALIZE_GRAD, { dy: parts[0], dyB: parts[1], weight, u, v, sigma }, { split }) as tf.Tensor
       }
     }
   })
@@ -256,26 +270,38 @@ function tanhGradKernel(args: WasmKernelArgs): TensorInfo {
   return out
 }
 
-function spectralDims(weight: TensorInfo, u: TensorInfo): [number, number] {
+/** [rows, cols, cin, split] of a spectral-norm kernel's weight (HWIO). */
+function spectralDims(weight: TensorInfo, u: TensorInfo, split: number): number[] {
   const cols = u.shape[0]
-  return [sizeOf(weight.shape) / cols, cols]
+  return [sizeOf(weight.shape) / cols, cols, weight.shape.length === 4 ? weight.shape[2] : sizeOf(weight.shape) / cols, split]
+}
+
+/** The shapes of the two parts (the second empty without a split). */
+function splitShapes(weight: TensorInfo, split: number): number[][] {
+  if (split === 0) return [weight.shape, [0]]
+  const [kh, kw, cin, cout] = weight.shape
+  return [[kh, kw, split, cout], [kh, kw, cin - split, cout]]
 }
 
 function spectralNormalizeKernel(args: WasmKernelArgs): TensorInfo[] {
   const { weight, u, v } = args.inputs
   requireFloat(SPECTRAL_NORMALIZE, weight, u, v)
-  const outs = [args.backend.makeOutput(weight.shape, 'float32'), args.backend.makeOutput([], 'float32')]
+  const split = (args.attrs.split as number | undefined) ?? 0
+  if (split > 0 && weight.shape.length !== 4) throw new Error(`${SPECTRAL_NORMALIZE}: a split needs an HWIO kernel`)
+  const parts = splitShapes(weight, split).map((shape) => args.backend.makeOutput(shape, 'float32'))
+  const sigma = args.backend.makeOutput([], 'float32')
   const heap = float32Heap(args.backend)
-  native().spectralNormalize(heap(weight), heap(u), heap(v), heap(outs[0]), heap(outs[1]), spectralDims(weight, u))
-  return outs
+  native().spectralNormalize(heap(weight), heap(u), heap(v), heap(parts[0]), heap(parts[split > 0 ? 1 : 0]), heap(sigma), spectralDims(weight, u, split))
+  return [...parts, sigma]
 }
 
 function spectralNormalizeGradKernel(args: WasmKernelArgs): TensorInfo {
-  const { dy, weight, u, v, sigma } = args.inputs
-  requireFloat(SPECTRAL_NORMALIZE_GRAD, dy, weight, u, v, sigma)
+  const { dy, dyB, weight, u, v, sigma } = args.inputs
+  requireFloat(SPECTRAL_NORMALIZE_GRAD, dy, dyB, weight, u, v, sigma)
   const out = args.backend.makeOutput(weight.shape, 'float32')
   const heap = float32Heap(args.backend)
-  native().spectralNormalizeGrad(heap(dy), heap(weight), heap(u), heap(v), heap(sigma), heap(out), spectralDims(weight, u))
+  native().spectralNormalizeGrad(heap(dy), heap(dyB), heap(weight), heap(u), heap(v), heap(sigma), heap(out),
+    spectralDims(weight, u, (args.attrs.split as number | undefined) ?? 0))
   return out
 }
 

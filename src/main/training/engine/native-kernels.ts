@@ -50,10 +50,14 @@ export interface NativeKernels {
   leakyReluGrad(dy: Float32Array, x: Float32Array, dx: Float32Array, alpha: number): void
   /** One spectral-norm power iteration on W (rows, cols): v = normalize(W u), u = normalize(Wᵀ v). */
   spectralPower(w: Float32Array, u: Float32Array, uOut: Float32Array, vOut: Float32Array, dims: number[]): void
-  /** sigma = u·(vᵀ W) for W (rows, cols); out = W / sigma; sigmaOut[0] = sigma. */
-  spectralNormalize(w: Float32Array, u: Float32Array, v: Float32Array, out: Float32Array, sigmaOut: Float32Array, dims: number[]): void
-  /** Gradient of W / sigma (sigma as above): dW = dy / sigma - (Σ dy·W / sigma²) v uᵀ. */
-  spectralNormalizeGrad(dy: Float32Array, w: Float32Array, u: Float32Array, v: Float32Array, sigma: Float32Array, dw: Float32Array, dims: number[]): void
+  /**
+   * sigma = u·(vᵀ W) for W (rows, cols), rows = taps·cin; W / sigma into out, or with split > 0
+   * its rows of input channel < split into out and the rest into outB; sigmaOut[0] = sigma.
+   * dims: [rows, cols, cin, split].
+   */
+  spectralNormalize(w: Float32Array, u: Float32Array, v: Float32Array, out: Float32Array, outB: Float32Array, sigmaOut: Float32Array, dims: number[]): void
+  /** Gradient of W / sigma (sigma as above), dy in the same parts: dW = dy / sigma - (Σ dy·W / sigma²) v uᵀ. */
+  spectralNormalizeGrad(dy: Float32Array, dyB: Float32Array, w: Float32Array, u: Float32Array, v: Float32Array, sigma: Float32Array, dw: Float32Array, dims: number[]): void
   /** y = tanh(x) (rational approximation, a few ulp). */
   tanh(x: Float32Array, y: Float32Array): void
   /** dx = dy·(1 - y²) from tanh's output y. */

@@ -71,7 +71,8 @@ class ConditionalLogits {
   apply(h: tf.Tensor4D, cond: tf.Tensor2D, ctx: RunContext): tf.Tensor1D {
     return tf.tidy(() => {
       const n = h.shape[0]
-      const j = this.jointBn.apply(jointConv(h, cond, this.joint.kernel(ctx)), ctx, LEAKY)
+      const [wh, wc] = this.joint.kernelSplit(ctx, h.shape[3])
+      const j = this.jointBn.apply(jointConv(h, cond, wh, wc), ctx, LEAKY)
       const logit = tf.add(tf.conv2d(j, this.out.kernel(ctx), 4, 'valid'), this.outBias)
       return tf.reshape(tf.sigmoid(logit), [n]) as tf.Tensor1D
     })
@@ -79,7 +80,8 @@ class ConditionalLogits {
 }
 
 /**
- * conv3x3(concat([h, tile(cond)], channels), w), computed without the tiled condition.
+ * conv3x3(concat([h, tile(cond)], channels), w) for w = concat([wh, wc], input channels), computed
+ * without the tiled condition.
  * The convolution is linear in its input channels, so it splits into conv3x3(h, w_h) plus the
  * condition's share. The condition is the same at every pixel, so its share at a pixel is the
  * sum, over the 3x3 taps that land inside the map, of cond . w_c[tap]: nine (N, C) x (C, out)
@@ -87,12 +89,11 @@ class ConditionalLogits {
  * condition channels at 4x4) this does 1/8 of the multiply-adds of the tiled convolution, with
  * the same value up to float rounding and the same gradients for h and w.
  */
-export function jointConv(h: tf.Tensor4D, cond: tf.Tensor2D, w: tf.Tensor4D): tf.Tensor4D {
+export function jointConv(h: tf.Tensor4D, cond: tf.Tensor2D, wh: tf.Tensor4D, wc: tf.Tensor4D): tf.Tensor4D {
   return tf.tidy(() => {
-    const [n, hh, ww, features] = h.shape
-    const [kh, kw, , out] = w.shape
+    const [n, hh, ww] = h.shape
+    const [kh, kw, , out] = wc.shape
     const conditionDim = cond.shape[1]
-    const [wh, wc] = tf.split(w, [features, conditionDim], 2) as [tf.Tensor4D, tf.Tensor4D]
     // TF.js's BatchMatMul gradient does not reduce broadcast batch dimensions: tile explicitly.
     const conds = tf.tile(tf.reshape(cond, [1, n, conditionDim]), [kh * kw, 1, 1])
     const perTap = tf.matMul(conds, tf.reshape(wc, [kh * kw, conditionDim, out]))

@@ -11,11 +11,15 @@
  * (kh, kw, in) order, a permutation of PyTorch's (in, kh, kw) that leaves sigma unchanged.
  */
 import * as tf from '@tensorflow/tfjs'
-import { fusedKernelsAvailable, spectralNormalize, spectralPower } from '../engine/fused-kernels'
+import { fusedKernelsAvailable, spectralNormalize, spectralNormalizeSplit, spectralPower } from '../engine/fused-kernels'
 import { INIT_WEIGHT, type ParamStore } from './params'
 import type { RunContext } from './tracer'
 
 const NORMALIZE_EPS = 1e-12
+
+function tidyPair<T extends tf.Tensor>(f: () => [T, T]): [T, T] {
+  return tf.tidy(f) as [T, T]
+}
 
 function normalize(x: tf.Tensor): tf.Tensor {
   return tf.div(x, tf.maximum(tf.norm(x), NORMALIZE_EPS))
@@ -58,6 +62,21 @@ export class SpectralNormKernel {
       const sigma = tf.sum(tf.mul(tf.reshape(wv, [this.cols]), u))
       return tf.div(this.weight, sigma) as tf.Tensor4D
     })
+  }
+
+  /**
+   * The normalised kernel split along its input channels at `at`: [W[:, :, :at], W[:, :, at:]]
+   * / sigma (one fused kernel where available, else kernel() then a split). Advances u, v once.
+   */
+  kernelSplit(ctx: RunContext, at: number): [tf.Tensor4D, tf.Tensor4D] {
+    if (!fusedKernelsAvailable()) {
+      const whole = this.kernel(ctx)
+      const parts = tf.split(whole, [at, this.shape[2] - at], 2) as [tf.Tensor4D, tf.Tensor4D]
+      whole.dispose()
+      return parts
+    }
+    if (ctx.training) this.powerIteration()
+    return tidyPair(() => spectralNormalizeSplit(this.weight as tf.Tensor4D, this.u.clone(), this.v.clone(), at))
   }
 
   /** The current sigma estimate u . (W v) without iterating (for tests and reports). */
