@@ -174,7 +174,7 @@ export function registerFusedGradients(): void {
       const split = (attrs as { split: number }).split
       const dys = Array.isArray(dy) ? dy : [dy]
       // An output off the loss's path (never the case in the model) contributes zero.
-      const parts = split > 0 ? [0, 1].map((i) => dys[i] ?? tf.zeros(i === 0 ? [...weight.shape.slice(0, 2), split, weight.shape[3]] : [...weight.shape.slice(0, 2), weight.shape[2] - split, weight.shape[3]])) : [dys[0], dys[0]]
+      const parts = split > 0 ? [0, 1].map((i) => dys[i] ?? tf.zeros(splitShapes(weight, split)[i])) : [dys[0], dys[0]]
       return {
         weight: () => tf.engine().runKernel(SPECTRAL_NORMALIZE_GRAD, { dy: parts[0], dyB: parts[1], weight, u, v, sigma }, { split }) as tf.Tensor
       }
