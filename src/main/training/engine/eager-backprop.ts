@@ -11,7 +11,8 @@
  * gradients (a gradient inside a gradient) keep TF.js's behaviour: frees happen only at depth 0,
  * where TF.js itself disposes the saved tensors at the end.
  *
- * Installed on the engine once by `installEagerBackprop` (backend.ts calls it for every backend).
+ * Installed on the engine once by `installEagerBackprop` (backend.ts calls it for every backend),
+ * with a cheaper way to save tensors for the backward pass (saveForBackward).
  */
 import * as tf from '@tensorflow/tfjs'
 
@@ -25,9 +26,20 @@ interface TapeNode {
   saved?: tf.Tensor[]
 }
 
+/** The parts of a backend `saveForBackward` uses. */
+interface SharingBackend {
+  incRef(dataId: object): void
+}
+
 /** The engine state and methods `gradients` uses (internal TF.js API, pinned by package.json). */
 interface EngineInternals {
-  state: { activeTape: TapeNode[] | null; gradientDepth: number }
+  state: { activeTape: TapeNode[] | null; gradientDepth: number; tensorInfo: Map<object, { backend: SharingBackend }> }
+  saveTensorsForBackwardMode(tensors: tf.Tensor[]): tf.Tensor[]
+  makeTensorFromTensorInfo(info: { dataId: object; shape: number[]; dtype: tf.DataType }, backend: SharingBackend): tf.Tensor
+  keep<T extends tf.Tensor>(t: T): T
+  clone<T extends tf.Tensor>(t: T): T
+  /** Initialised backends by name. */
+  registry: Record<string, object | undefined>
   scopedRun<T>(start: () => void, end: () => void, f: () => T): T
   startTape(): void
   endTape(): void
@@ -126,11 +138,31 @@ export function backpropagate(grads: Map<number, tf.Tensor>, tape: TapeNode[], k
 
 let installed = false
 
-/** Replaces the engine's `gradients` with the freeing version (idempotent). */
+/**
+ * The tensors an op saves for its gradient, as new handles on the same data. TF.js clones each
+ * through the Identity kernel (about 1700 kernel calls per `tiny` step, each also adding a tape
+ * node); on the wasm and cpu backends, whose Identity only raises the data's reference count,
+ * this does the same directly.
+ */
+function saveForBackward(engine: EngineInternals, tensors: tf.Tensor[]): tf.Tensor[] {
+  const sharing = [engine.registry.wasm, engine.registry.cpu]
+  // Inside a gradient of a gradient the clone's own tape node links the saved tensor to its
+  // source, which the outer gradient needs: keep TF.js's clone there.
+  const nested = engine.state.gradientDepth > 1
+  return tensors.map((t) => {
+    const backend = engine.state.tensorInfo.get(t.dataId)?.backend
+    if (nested || backend == null || t.dtype === 'string' || !sharing.includes(backend)) return engine.keep(engine.clone(t))
+    backend.incRef(t.dataId)
+    return engine.keep(engine.makeTensorFromTensorInfo({ dataId: t.dataId, shape: t.shape, dtype: t.dtype }, backend))
+  })
+}
+
+/** Replaces the engine's `gradients` with the freeing version, and its saving of tensors for backward (idempotent). */
 export function installEagerBackprop(): void {
   if (installed) return
   installed = true
   const engine = tf.engine() as unknown as EngineInternals
+  engine.saveTensorsForBackwardMode = (tensors) => saveForBackward(engine, tensors)
   engine.gradients = function gradients(this: EngineInternals, f, xs, dy, allowNoGradients = false) {
     if (xs.length === 0) throw new Error('gradients() received an empty list of xs.')
     if (dy != null && dy.dtype !== 'float32') throw new Error(`dy must have 'float32' dtype, but has '${dy.dtype}'`)
