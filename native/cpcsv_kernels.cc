@@ -25,6 +25,7 @@
 #include <cstring>
 #include <functional>
 #include <mutex>
+#include <string>
 #include <thread>
 #include <vector>
 
@@ -1795,6 +1796,21 @@ bool GetFloatArgs(napi_env env, const napi_value* argv, int count, float** data,
   return true;
 }
 
+// Reads an element-wise call's `argc` arguments, the first `arrays` of them equally long
+// Float32Arrays; throws (naming `name` and `usage`) and returns false otherwise.
+bool ReadElementwise(napi_env env, napi_callback_info info, size_t argc, napi_value* argv, int arrays, float** f, size_t* n,
+                     const char* name, const char* usage) {
+  if (!ReadArgs(env, info, argc, argv, usage)) return false;
+  size_t len[4];
+  std::string message = std::string(name) + ": operands must be Float32Arrays";
+  if (!GetFloatArgs(env, argv, arrays, f, len)) return Throw(env, message.c_str()), false;
+  for (int i = 1; i < arrays; i++) {
+    if (len[i] != len[0]) return Throw(env, (std::string(name) + ": operands differ in size").c_str()), false;
+  }
+  *n = len[0];
+  return true;
+}
+
 // conv2d(kind, x|dy, w|dy, out, [n,h,w,ci, ho,wo,co, kh,kw, sh,sw, dh,dw, pt,pl])
 // kind 0: forward (x, w -> y); 1: filter gradient (x, dy -> dw); 2: input gradient (dy, w -> dx).
 napi_value Conv2d(napi_env env, napi_callback_info info) {
@@ -1997,18 +2013,15 @@ napi_value ResizeNearest(napi_env env, napi_callback_info info) {
 // leakyReluGrad(dy, x, dx, alpha): dx = x > 0 ? dy : alpha dy (PyTorch's and TF.js's rule).
 napi_value LeakyReluGrad(napi_env env, napi_callback_info info) {
   napi_value argv[4];
-  if (!ReadArgs(env, info, 4, argv, "leakyReluGrad expects (dy, x, dx, alpha)")) return nullptr;
   float* f[3];
-  size_t len[3];
-  if (!GetFloatArgs(env, argv, 3, f, len)) return Throw(env, "leakyReluGrad: operands must be Float32Arrays");
-  if (len[0] != len[1] || len[0] != len[2]) return Throw(env, "leakyReluGrad: operands differ in size");
+  size_t n = 0;
+  if (!ReadElementwise(env, info, 4, argv, 3, f, &n, "leakyReluGrad", "leakyReluGrad expects (dy, x, dx, alpha)")) return nullptr;
   const float *dy = f[0], *x = f[1];
   float* dx = f[2];
-  const size_t l0 = len[0];
   double alpha_d = 0;
   napi_get_value_double(env, argv[3], &alpha_d);
   const float alpha = static_cast<float>(alpha_d);
-  ForRowBlocks(static_cast<int64_t>(l0), 1, [&](int64_t i0, int64_t i1, int) {
+  ForRowBlocks(static_cast<int64_t>(n), 1, [&](int64_t i0, int64_t i1, int) {
     for (int64_t i = i0; i < i1; i++) dx[i] = x[i] > 0.0f ? dy[i] : alpha * dy[i];
   });
   return nullptr;
@@ -2082,14 +2095,12 @@ __attribute__((target("avx2,fma"))) void TanhRangeAvx2(const float* x, float* y,
 // tanh(x, y): y = tanh(x) element-wise.
 napi_value Tanh(napi_env env, napi_callback_info info) {
   napi_value argv[2];
-  if (!ReadArgs(env, info, 2, argv, "tanh expects (x, y)")) return nullptr;
   float* f[2];
-  size_t len[2];
-  if (!GetFloatArgs(env, argv, 2, f, len)) return Throw(env, "tanh: operands must be Float32Arrays");
-  if (len[0] != len[1]) return Throw(env, "tanh: operands differ in size");
+  size_t n = 0;
+  if (!ReadElementwise(env, info, 2, argv, 2, f, &n, "tanh", "tanh expects (x, y)")) return nullptr;
   const float* x = f[0];
   float* y = f[1];
-  ForRowBlocks(static_cast<int64_t>(len[0]), 8, [&](int64_t i0, int64_t i1, int) {
+  ForRowBlocks(static_cast<int64_t>(n), 8, [&](int64_t i0, int64_t i1, int) {
 #ifdef CPCSV_X86_AVX2
     if (g_avx2) return TanhRangeAvx2(x + i0, y + i0, i1 - i0);
 #endif
@@ -2101,14 +2112,12 @@ napi_value Tanh(napi_env env, napi_callback_info info) {
 // tanhGrad(dy, y, dx): dx = dy (1 - y^2), from tanh's output y (TF.js's rule).
 napi_value TanhGrad(napi_env env, napi_callback_info info) {
   napi_value argv[3];
-  if (!ReadArgs(env, info, 3, argv, "tanhGrad expects (dy, y, dx)")) return nullptr;
   float* f[3];
-  size_t len[3];
-  if (!GetFloatArgs(env, argv, 3, f, len)) return Throw(env, "tanhGrad: operands must be Float32Arrays");
-  if (len[0] != len[1] || len[0] != len[2]) return Throw(env, "tanhGrad: operands differ in size");
+  size_t n = 0;
+  if (!ReadElementwise(env, info, 3, argv, 3, f, &n, "tanhGrad", "tanhGrad expects (dy, y, dx)")) return nullptr;
   const float *dy = f[0], *y = f[1];
   float* dx = f[2];
-  ForRowBlocks(static_cast<int64_t>(len[0]), 1, [&](int64_t i0, int64_t i1, int) {
+  ForRowBlocks(static_cast<int64_t>(n), 1, [&](int64_t i0, int64_t i1, int) {
     for (int64_t i = i0; i < i1; i++) dx[i] = (1.0f - y[i] * y[i]) * dy[i];
   });
   return nullptr;
