@@ -2230,6 +2230,91 @@ napi_value SpectralNormalizeGrad(napi_env env, napi_callback_info info) {
   return nullptr;
 }
 
+// gruCell(gi, gh, h, out, [n, hidden]): one PyTorch GRU step from its input and hidden gate
+// pre-activations gi, gh (n, 3H, gate order r, z, n) and the state h (n, H):
+// r = s(gi_r + gh_r), z = s(gi_z + gh_z), c = tanh(gi_n + r gh_n), out = c + z (h - c).
+// gruCellGrad(dOut, gi, gh, h, dgi, dgh, dh, dims): its gradients, recomputing the gates.
+struct GruGates {
+  float r, z, c;
+};
+
+inline GruGates GruStep(const float* gi, const float* gh, int64_t hidden, int64_t j) {
+  const float r = 1.0f / (1.0f + std::exp(-(gi[j] + gh[j])));
+  const float z = 1.0f / (1.0f + std::exp(-(gi[hidden + j] + gh[hidden + j])));
+  const float c = std::tanh(gi[2 * hidden + j] + r * gh[2 * hidden + j]);
+  return GruGates{r, z, c};
+}
+
+bool ReadGruDims(napi_env env, napi_value value, int64_t* n, int64_t* hidden) {
+  int64_t d[2];
+  if (!GetInts(env, value, d, 2)) return false;
+  *n = d[0];
+  *hidden = d[1];
+  return d[0] >= 0 && d[1] > 0;
+}
+
+napi_value GruCell(napi_env env, napi_callback_info info) {
+  napi_value argv[5];
+  if (!ReadArgs(env, info, 5, argv, "gruCell expects (gi, gh, h, out, dims)")) return nullptr;
+  int64_t n = 0, hidden = 0;
+  if (!ReadGruDims(env, argv[4], &n, &hidden)) return Throw(env, "gruCell: dims must be [n, hidden]");
+  float* f[4];
+  size_t len[4];
+  if (!GetFloatArgs(env, argv, 4, f, len)) return Throw(env, "gruCell: operands must be Float32Arrays");
+  const size_t gates = static_cast<size_t>(n * 3 * hidden), state = static_cast<size_t>(n * hidden);
+  if (len[0] != gates || len[1] != gates || len[2] != state || len[3] != state) return Throw(env, "gruCell: operand sizes do not match the dimensions");
+  for (int64_t b = 0; b < n; b++) {
+    const float* gi = f[0] + b * 3 * hidden;
+    const float* gh = f[1] + b * 3 * hidden;
+    const float* h = f[2] + b * hidden;
+    float* out = f[3] + b * hidden;
+    for (int64_t j = 0; j < hidden; j++) {
+      const GruGates g = GruStep(gi, gh, hidden, j);
+      out[j] = (h[j] - g.c) * g.z + g.c;
+    }
+  }
+  return nullptr;
+}
+
+napi_value GruCellGrad(napi_env env, napi_callback_info info) {
+  napi_value argv[8];
+  if (!ReadArgs(env, info, 8, argv, "gruCellGrad expects (dOut, gi, gh, h, dgi, dgh, dh, dims)")) return nullptr;
+  int64_t n = 0, hidden = 0;
+  if (!ReadGruDims(env, argv[7], &n, &hidden)) return Throw(env, "gruCellGrad: dims must be [n, hidden]");
+  float* f[7];
+  size_t len[7];
+  if (!GetFloatArgs(env, argv, 7, f, len)) return Throw(env, "gruCellGrad: operands must be Float32Arrays");
+  const size_t gates = static_cast<size_t>(n * 3 * hidden), state = static_cast<size_t>(n * hidden);
+  const size_t expect[7] = {state, gates, gates, state, gates, gates, state};
+  for (int i = 0; i < 7; i++) {
+    if (len[i] != expect[i]) return Throw(env, "gruCellGrad: operand sizes do not match the dimensions");
+  }
+  for (int64_t b = 0; b < n; b++) {
+    const float* d = f[0] + b * hidden;
+    const float* gi = f[1] + b * 3 * hidden;
+    const float* gh = f[2] + b * 3 * hidden;
+    const float* h = f[3] + b * hidden;
+    float* dgi = f[4] + b * 3 * hidden;
+    float* dgh = f[5] + b * 3 * hidden;
+    float* dh = f[6] + b * hidden;
+    for (int64_t j = 0; j < hidden; j++) {
+      const GruGates g = GruStep(gi, gh, hidden, j);
+      // out = (h - c) z + c: d/dh = z, d/dz = h - c, d/dc = 1 - z.
+      const float dc = d[j] * (1.0f - g.z) * (1.0f - g.c * g.c);
+      const float dz = d[j] * (h[j] - g.c) * g.z * (1.0f - g.z);
+      const float dr = dc * gh[2 * hidden + j] * g.r * (1.0f - g.r);
+      dh[j] = d[j] * g.z;
+      dgi[j] = dr;
+      dgh[j] = dr;
+      dgi[hidden + j] = dz;
+      dgh[hidden + j] = dz;
+      dgi[2 * hidden + j] = dc;
+      dgh[2 * hidden + j] = dc * g.r;
+    }
+  }
+  return nullptr;
+}
+
 // dynamicFilter(signal, filter, out, [n, c, l, k]): per sample, the C-channel signal (c, l)
 // cross-correlated with its own C -> 1 kernel (c, k), zero padding k / 2:
 // out[n, p] = sum_c sum_t signal[n, c, p + t - k/2] filter[n, c, t] (Text2Gist's filter).
@@ -2336,6 +2421,8 @@ napi_value Init(napi_env env, napi_value exports) {
       {"spectralNormalizeGrad", nullptr, SpectralNormalizeGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tanh", nullptr, Tanh, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"tanhGrad", nullptr, TanhGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gruCell", nullptr, GruCell, nullptr, nullptr, nullptr, napi_default, nullptr},
+      {"gruCellGrad", nullptr, GruCellGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"dynamicFilter", nullptr, DynamicFilter, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"dynamicFilterGrad", nullptr, DynamicFilterGrad, nullptr, nullptr, nullptr, napi_default, nullptr},
       {"info", nullptr, Info, nullptr, nullptr, nullptr, napi_default, nullptr},

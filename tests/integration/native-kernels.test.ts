@@ -15,6 +15,7 @@ import { type FusedActivation, fusedKernelsAvailable } from '../../src/main/trai
 import { nativeKernels, nativeKernelsStatus, setNativeKernelsEnabled } from '../../src/main/training/engine/native-kernels'
 import { Adam } from '../../src/main/training/model/adam'
 import { BatchNorm } from '../../src/main/training/model/batch-norm'
+import { GruCell } from '../../src/main/training/model/layers'
 import { ParamStore } from '../../src/main/training/model/params'
 import { SpectralNormKernel } from '../../src/main/training/model/spectral-norm'
 import { dynamicFilter1d } from '../../src/main/training/model/text2gist'
@@ -308,6 +309,33 @@ describe.skipIf(!built)('fused training kernels (batch norm, Adam) equal the com
     const fused = run(true)
     expect(composed[0].length).toBe(5 * 31)
     composed.forEach((ref, i) => expect(relativeError(fused[i], ref), ['out', 'dSignal', 'dFilter'][i]).toBeLessThan(1e-6))
+  })
+
+  it('a GRU step is one fused kernel with its gradients and equals the composed ops', async () => {
+    await tf.setBackend('wasm')
+    const run = (fused: boolean): Float32Array[] => {
+      setNativeKernelsEnabled(fused)
+      expect(fusedKernelsAvailable()).toBe(fused)
+      const before = tf.memory().numTensors
+      const store = new ParamStore('G', { seed: 5 })
+      const cell = new GruCell(store, 'gru', 7, 9)
+      // Values in [-2, 2): the gates reach their saturating ranges.
+      const initial = tf.tidy(() => [tf.tensor2d(values([3, 7], 1), [3, 7]).mul(4), tf.tensor2d(values([3, 9], 2), [3, 9]).mul(4)])
+      const [x, h0] = initial.map((t) => tf.variable(t))
+      const w = tf.tensor2d(values([3, 9], 3), [3, 9])
+      // Two steps, so the state gradient flows through one step into the next.
+      const { value, grads } = tf.variableGrads(() => tf.sum(tf.mul(cell.apply(x as tf.Tensor2D, cell.apply(x as tf.Tensor2D, h0 as tf.Tensor2D)), w)) as tf.Scalar,
+        [x, h0, ...store.trainableVariables()])
+      const out = [value, ...Object.values(grads)].map((t) => (t.dataSync() as Float32Array).slice())
+      tf.dispose([value, ...Object.values(grads), x, h0, w, ...initial])
+      store.dispose()
+      expect(tf.memory().numTensors).toBe(before)
+      return out
+    }
+    const composed = run(false)
+    const fused = run(true)
+    expect(fused).toHaveLength(7)
+    composed.forEach((ref, i) => expect(relativeError(fused[i], ref), `array ${i}`).toBeLessThan(2e-6))
   })
 
   it('Adam takes the same three steps fused and composed', async () => {

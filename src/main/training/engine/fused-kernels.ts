@@ -1,8 +1,8 @@
 /**
  * Fused training kernels the model uses where the backend has them: training-mode batch
  * normalisation (forward and backward), the Adam update, the leaky-ReLU and tanh gradients,
- * spectral norm's power iteration and normalisation (with its gradient), and Text2Gist's
- * per-sample filter (with its gradients). On wasm with the native kernel
+ * spectral norm's power iteration and normalisation (with its gradient), Text2Gist's
+ * per-sample filter and the GRU step's gates (with their gradients). On wasm with the native kernel
  * library each is one kernel call instead of 10-25 element-wise kernels, and batch norm's
  * per-channel sums are accumulated in double (see native/cpcsv_kernels.cc). Elsewhere (`cpu`,
  * `tensorflow`, wasm without the library) the model composes the same formulas from tf ops.
@@ -26,6 +26,8 @@ const SPECTRAL_NORMALIZE_GRAD = 'CpcsvSpectralNormalizeGrad'
 const TANH_GRAD = 'CpcsvTanhGrad'
 const DYNAMIC_FILTER = 'CpcsvDynamicFilter'
 const DYNAMIC_FILTER_GRAD = 'CpcsvDynamicFilterGrad'
+const GRU_CELL = 'CpcsvGruCell'
+const GRU_CELL_GRAD = 'CpcsvGruCellGrad'
 
 /** Whether the active backend runs the fused kernels now. */
 export function fusedKernelsAvailable(): boolean {
@@ -143,6 +145,24 @@ export function dynamicFilter(signal: tf.Tensor2D, filter: tf.Tensor2D, dims: Dy
     }
   })
   return op(signal, filter) as tf.Tensor2D
+}
+
+/**
+ * One PyTorch GRU step after its two products: gi = W_ih x + b_ih and gh = W_hh h + b_hh
+ * (N, 3H, gates r, z, n), h (N, H) -> h' = c + z (h - c) with r = s(gi_r + gh_r),
+ * z = s(gi_z + gh_z), c = tanh(gi_n + r gh_n). One op with its three gradients.
+ */
+export function gruCell(gi: tf.Tensor2D, gh: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
+  const op = tf.customGrad((...args) => {
+    const [a, b, c, save] = args as [tf.Tensor, tf.Tensor, tf.Tensor, tf.GradSaveFunc]
+    save([a, b, c])
+    return {
+      value: tf.engine().runKernel(GRU_CELL, { gi: a, gh: b, h: c }, {}) as tf.Tensor,
+      gradFunc: (dy: tf.Tensor, saved: tf.Tensor[]) =>
+        tf.engine().runKernel(GRU_CELL_GRAD, { dy, gi: saved[0], gh: saved[1], h: saved[2] }, {}) as unknown as tf.Tensor[]
+    }
+  })
+  return op(gi, gh, h) as tf.Tensor2D
 }
 
 /**
@@ -329,6 +349,24 @@ function dynamicFilterGradKernel(args: WasmKernelArgs): TensorInfo[] {
   return outs
 }
 
+function gruCellKernel(args: WasmKernelArgs): TensorInfo {
+  const { gi, gh, h } = args.inputs
+  requireFloat(GRU_CELL, gi, gh, h)
+  const out = args.backend.makeOutput(h.shape, 'float32')
+  const heap = float32Heap(args.backend)
+  native().gruCell(heap(gi), heap(gh), heap(h), heap(out), [h.shape[0], h.shape[1]])
+  return out
+}
+
+function gruCellGradKernel(args: WasmKernelArgs): TensorInfo[] {
+  const { dy, gi, gh, h } = args.inputs
+  requireFloat(GRU_CELL_GRAD, dy, gi, gh, h)
+  const outs = [gi.shape, gh.shape, h.shape].map((shape) => args.backend.makeOutput(shape, 'float32'))
+  const heap = float32Heap(args.backend)
+  native().gruCellGrad(heap(dy), heap(gi), heap(gh), heap(h), heap(outs[0]), heap(outs[1]), heap(outs[2]), [h.shape[0], h.shape[1]])
+  return outs
+}
+
 /** Kernel configs this module registers for the wasm backend. */
 export const fusedKernelConfigs: KernelConfig[] = [
   wasmKernel(BATCH_NORM, batchNormKernel),
@@ -340,5 +378,7 @@ export const fusedKernelConfigs: KernelConfig[] = [
   wasmKernel(SPECTRAL_NORMALIZE_GRAD, spectralNormalizeGradKernel),
   wasmKernel(TANH_GRAD, tanhGradKernel),
   wasmKernel(DYNAMIC_FILTER, dynamicFilterKernel),
-  wasmKernel(DYNAMIC_FILTER_GRAD, dynamicFilterGradKernel)
+  wasmKernel(DYNAMIC_FILTER_GRAD, dynamicFilterGradKernel),
+  wasmKernel(GRU_CELL, gruCellKernel),
+  wasmKernel(GRU_CELL_GRAD, gruCellGradKernel)
 ]

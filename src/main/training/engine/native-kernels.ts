@@ -66,13 +66,18 @@ export interface NativeKernels {
   dynamicFilter(signal: Float32Array, filter: Float32Array, out: Float32Array, dims: number[]): void
   /** Its gradients: dSignal (n, c, l) and dFilter (n, c, k) from dOut (n, l). */
   dynamicFilterGrad(dOut: Float32Array, signal: Float32Array, filter: Float32Array, dSignal: Float32Array, dFilter: Float32Array, dims: number[]): void
+  /** One PyTorch GRU step: out (n, H) from gate pre-activations gi, gh (n, 3H; r, z, n) and h; dims [n, H]. */
+  gruCell(gi: Float32Array, gh: Float32Array, h: Float32Array, out: Float32Array, dims: number[]): void
+  /** Its gradients dgi, dgh, dh from dOut (gates recomputed). */
+  gruCellGrad(dOut: Float32Array, gi: Float32Array, gh: Float32Array, h: Float32Array, dgi: Float32Array, dgh: Float32Array, dh: Float32Array, dims: number[]): void
   info(): { threads: number; simd: string }
 }
 
 /** Functions a library built from older sources may lack; such a library is not used. */
 const REQUIRED: ReadonlyArray<keyof NativeKernels> = [
   'conv2d', 'matmul', 'batchnorm', 'batchnormGrad', 'adam', 'resizeNearest', 'leakyReluGrad', 'spectralPower',
-  'spectralNormalize', 'spectralNormalizeGrad', 'tanh', 'tanhGrad', 'dynamicFilter', 'dynamicFilterGrad', 'info'
+  'spectralNormalize', 'spectralNormalizeGrad', 'tanh', 'tanhGrad', 'dynamicFilter', 'dynamicFilterGrad', 'gruCell',
+  'gruCellGrad', 'info'
 ]
 
 /** Where the build puts the library, relative to the package root. */

@@ -57,6 +57,8 @@ export const WASM_KERNEL_REASONS: Readonly<Record<string, string>> = {
   CpcsvSpectralNormalizeGrad: 'its gradient in two passes instead of about 8 kernels over the weight',
   CpcsvDynamicFilter: "Text2Gist's per-sample filter in one kernel instead of 21 slices, a stack, a product and a sum",
   CpcsvDynamicFilterGrad: 'its gradients in one kernel (the composed gradient unstacks and pads 21 windows)',
+  CpcsvGruCell: "a GRU step's gates in one kernel instead of about 12 (24 steps per generator pass)",
+  CpcsvGruCellGrad: 'their three gradients in one kernel',
   BatchMatMul: 'stock kernel loops naively for transposed operands (every dense backward pass); native GEMM where built'
 }
 

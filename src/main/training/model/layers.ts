@@ -3,6 +3,7 @@
  * and StackGAN's upBlock. Tensors are NHWC; kernels HWIO; Linear kernels (in, out).
  */
 import * as tf from '@tensorflow/tfjs'
+import { fusedKernelsAvailable, gruCell } from '../engine/fused-kernels'
 import { BatchNorm, type BatchNormOptions } from './batch-norm'
 import { INIT_WEIGHT, INIT_ZERO, type ParamStore } from './params'
 import type { RunContext } from './tracer'
@@ -78,7 +79,8 @@ export class GruCell {
   /** One step from its input gates gi (N, 3H) and the state h (N, H) -> (N, H). */
   step(gi: tf.Tensor2D, h: tf.Tensor2D): tf.Tensor2D {
     return tf.tidy(() => {
-      const gh = tf.add(tf.matMul(h, this.weightHh as tf.Tensor2D), this.biasHh)
+      const gh = tf.add(tf.matMul(h, this.weightHh as tf.Tensor2D), this.biasHh) as tf.Tensor2D
+      if (fusedKernelsAvailable()) return gruCell(gi, gh, h)
       const [ir, iz, inew] = tf.split(gi, 3, 1)
       const [hr, hz, hnew] = tf.split(gh, 3, 1)
       const r = tf.sigmoid(tf.add(hr, ir))
