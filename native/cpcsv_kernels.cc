@@ -1358,9 +1358,12 @@ void Conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, fl
     Gemm(static_cast<int>(K), g.co, static_cast<int>(rows), Mat{x, 1, K}, Mat{dy, g.co, 1}, dw, g.co, false);
     return;
   }
-  if (rows <= 2048 && rows * K <= 4 * kColumnBudget) {
-    // Few rows (a discriminator's 4x4 maps): dW^T = dy^T cols as one product over all rows, so
-    // the K x co result is written once instead of once per chunk, then transposed.
+  if (rows <= 2048 && rows * K <= 4 * kColumnBudget && g.co * K >= 256 * 1152) {
+    // Few rows and a large filter (256 -> 128 at 8x8, 128 -> 256 at 4x4): dW^T = dy^T cols as
+    // one product over all rows, so the K x co result is written once instead of once per chunk,
+    // then transposed. Smaller filters do better chunked (ms for 20 frames, chunked / one
+    // product: 128 -> 64 at 8x8: 4.0 / 5.7; 32 -> 64 4x4 stride 2 at 16x16: 1.7 / 2.5;
+    // 128 -> 256 at 4x4: 6.2 / 4.7).
     std::vector<float> cols(static_cast<size_t>(rows) * K), dwt(static_cast<size_t>(K) * g.co);
     const int64_t per = std::max<int64_t>(1, (rows + threads - 1) / threads);
     g_pool->ParallelFor(static_cast<int>((rows + per - 1) / per), [&](int t, int) {

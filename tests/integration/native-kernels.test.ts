@@ -81,6 +81,7 @@ describe.skipIf(!built)('native conv2d and its gradients match cpu', () => {
     ['4x4 stride 2 valid on odd sizes, few inputs (phases of unequal size)', { x: [2, 11, 13, 5], k: 4, co: 7, stride: 2, pad: 'valid' }],
     ['4x4 stride 2 on a map 33 wide (planar phases)', { x: [2, 6, 33, 9], k: 4, co: 12, stride: 2, pad: 1 }],
     ['6x6 stride 3 same (9 phases)', { x: [2, 12, 14, 5], k: 6, co: 9, stride: 3, pad: 'same' }],
+    ['few rows and a large filter (filter gradient as one product)', { x: [2, 4, 4, 130], k: 3, co: 260, stride: 1, pad: 'same' }],
     ['pointwise 1x1', { x: [3, 6, 5, 20], k: 1, co: 24, stride: 1, pad: 'valid' }],
     ['4x4 valid over a 4x4 map (discriminator output)', { x: [3, 4, 4, 40], k: 4, co: 1, stride: 4, pad: 'valid' }]
   ]
