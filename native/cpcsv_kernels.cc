@@ -165,6 +165,11 @@ class Pool {
 
 Pool* g_pool = nullptr;
 bool g_avx2 = false;
+// Kernel families switched off for comparisons (CPCSV_NATIVE_NO_DIRECT / _NO_PLANAR /
+// _NO_POLYPHASE), read once when the library loads rather than on every convolution.
+bool g_no_direct = false;
+bool g_no_planar = false;
+bool g_no_polyphase = false;
 
 int DefaultThreads() {
   const char* env = std::getenv("CPCSV_NATIVE_THREADS");
@@ -1300,7 +1305,7 @@ void PlanarBackpropFilter(const ConvGeom& g, const float* x, const float* dy, fl
 // stride > 1 direct from 8 to 16 inputs (3 inputs, 4x4 stride 2: 1.4 against 0.9 by GEMM).
 bool DirectAllowed() {
 #ifdef CPCSV_X86_AVX2
-  return g_avx2 && std::getenv("CPCSV_NATIVE_NO_DIRECT") == nullptr;
+  return g_avx2 && !g_no_direct;
 #else
   return false;
 #endif
@@ -1308,11 +1313,11 @@ bool DirectAllowed() {
 
 bool UseDirectForward(const ConvGeom& g) { return DirectAllowed() && !g.pointwise() && g.co <= 16; }
 bool UsePlanarForward(const ConvGeom& g) {
-  return DirectAllowed() && std::getenv("CPCSV_NATIVE_NO_PLANAR") == nullptr && !g.pointwise() && g.sh == 1 && g.sw == 1 &&
+  return DirectAllowed() && !g_no_planar && !g.pointwise() && g.sh == 1 && g.sw == 1 &&
          g.dh == 1 && g.dw == 1 && g.co <= 32 && g.wo >= 16 && g.pt < g.kh && g.pl < g.kw;
 }
 bool UsePlanarFilter(const ConvGeom& g) {
-  return DirectAllowed() && std::getenv("CPCSV_NATIVE_NO_PLANAR") == nullptr && g.sh == 1 && g.sw == 1 && g.dh == 1 &&
+  return DirectAllowed() && !g_no_planar && g.sh == 1 && g.sw == 1 && g.dh == 1 &&
          g.dw == 1 && g.kw == kPlanarFilterTaps && (g.wo >= 32 || (g.wo >= 16 && g.co <= 16)) && g.pt < g.kh && g.pl < g.kw;
 }
 bool UseDirectFilter(const ConvGeom& g) { return DirectAllowed() && !g.pointwise() && g.co <= 8 && g.ci <= 16; }
@@ -1393,6 +1398,14 @@ void Conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, fl
 }
 
 // dx = col2im(dy * W^T). Workers own whole images, so their scatter-adds never overlap.
+// One tap of an HWIO filter, (ci x co) at src, written transposed (co x ci) at dst: the layout
+// the input gradient's forward convolutions read (stride 1 flipped, strided by phases).
+void TransposeTap(const float* src, int ci, int co, float* dst) {
+  for (int c = 0; c < ci; c++) {
+    for (int o = 0; o < co; o++) dst[o * ci + c] = src[c * co + o];
+  }
+}
+
 // Strided input gradient by phases: with stride s and a kernel a multiple of s (a
 // discriminator's 4x4 / stride 2), the input pixels of one phase (y mod s, x mod s) each
 // receive from the same (k / s)^2 taps, so dx restricted to a phase is a stride-1 convolution
@@ -1402,7 +1415,7 @@ void Conv2dBackpropFilter(const ConvGeom& g, const float* x, const float* dy, fl
 // phases / col2im: 32x32x16 from 32: 2.1 / 2.3; 64x64x3 from 16: 1.6 / 2.6; 8x8x64 from 128:
 // 1.75 / 1.56).
 bool UsePolyphaseInput(const ConvGeom& g) {
-  return std::getenv("CPCSV_NATIVE_NO_POLYPHASE") == nullptr && (g.sh > 1 || g.sw > 1) && g.dh == 1 && g.dw == 1 &&
+  return !g_no_polyphase && (g.sh > 1 || g.sw > 1) && g.dh == 1 && g.dw == 1 &&
          g.kh % g.sh == 0 && g.kw % g.sw == 0 && g.pt < g.kh && g.pl < g.kw && g.h >= g.sh && g.w >= g.sw &&
          (g.w / g.sw >= 16 || g.ci < 8);
 }
@@ -1435,11 +1448,8 @@ void PolyphaseBackpropInput(const ConvGeom& g, const float* dy, const float* w, 
       std::vector<float> sub(static_cast<size_t>(th) * tw * g.co * g.ci);
       for (int u = 0; u < th; u++) {
         for (int v = 0; v < tw; v++) {
-          const float* src = w + (static_cast<int64_t>(ay.tap[u]) * g.kw + ax.tap[v]) * g.ci * g.co;
-          float* dst = sub.data() + (static_cast<int64_t>(u) * tw + v) * g.co * g.ci;
-          for (int c = 0; c < g.ci; c++) {
-            for (int o = 0; o < g.co; o++) dst[o * g.ci + c] = src[c * g.co + o];
-          }
+          TransposeTap(w + (static_cast<int64_t>(ay.tap[u]) * g.kw + ax.tap[v]) * g.ci * g.co, g.ci, g.co,
+                       sub.data() + (static_cast<int64_t>(u) * tw + v) * g.co * g.ci);
         }
       }
       const ConvGeom t{g.n, g.ho, g.wo, g.co, ay.size, ax.size, g.ci, th, tw, 1, 1, 1, 1, ay.pad, ax.pad};
@@ -1470,11 +1480,7 @@ void Conv2dBackpropInput(const ConvGeom& g, const float* dy, const float* w, flo
     const int taps = g.kh * g.kw;
     std::vector<float> flipped(static_cast<size_t>(taps) * g.co * g.ci);
     for (int t = 0; t < taps; t++) {
-      const float* src = w + static_cast<int64_t>(t) * g.ci * g.co;
-      float* dst = flipped.data() + static_cast<int64_t>(taps - 1 - t) * g.co * g.ci;
-      for (int c = 0; c < g.ci; c++) {
-        for (int o = 0; o < g.co; o++) dst[o * g.ci + c] = src[c * g.co + o];
-      }
+      TransposeTap(w + static_cast<int64_t>(t) * g.ci * g.co, g.ci, g.co, flipped.data() + static_cast<int64_t>(taps - 1 - t) * g.co * g.ci);
     }
     const ConvGeom t{g.n, g.ho, g.wo, g.co, g.h, g.w, g.ci, g.kh, g.kw, 1, 1, g.dh, g.dw,
                      (g.kh - 1) * g.dh - g.pt, (g.kw - 1) * g.dw - g.pl};
@@ -2134,6 +2140,10 @@ napi_value TanhGrad(napi_env env, napi_callback_info info) {
 // with channel < split go to out (taps x split rows) and the rest to outB.
 struct SplitRows {
   int64_t cin, split;
+  // Values in the first part of a (rows x cols) weight (all of it without a split).
+  size_t FirstSize(int64_t rows, int64_t cols) const {
+    return static_cast<size_t>(rows / cin * (split == 0 ? cin : split) * cols);
+  }
   // Destination of row r: (second part?, row index within its part).
   std::pair<bool, int64_t> Of(int64_t r) const {
     if (split == 0) return {false, r};
@@ -2162,7 +2172,7 @@ napi_value SpectralNormalize(napi_env env, napi_callback_info info) {
   float* f[6];
   size_t len[6];
   if (!GetFloatArgs(env, argv, 6, f, len)) return Throw(env, "spectralNormalize: operands must be Float32Arrays");
-  const size_t n = static_cast<size_t>(rows * cols), first = static_cast<size_t>(rows / split.cin * (split.split == 0 ? split.cin : split.split) * cols);
+  const size_t n = static_cast<size_t>(rows * cols), first = split.FirstSize(rows, cols);
   if (len[0] != n || len[1] != static_cast<size_t>(cols) || len[2] != static_cast<size_t>(rows) || len[3] != first ||
       (split.split > 0 && len[4] != n - first) || len[5] != 1) {
     return Throw(env, "spectralNormalize: operand sizes do not match the dimensions");
@@ -2197,7 +2207,7 @@ napi_value SpectralNormalizeGrad(napi_env env, napi_callback_info info) {
   float* f[7];
   size_t len[7];
   if (!GetFloatArgs(env, argv, 7, f, len)) return Throw(env, "spectralNormalizeGrad: operands must be Float32Arrays");
-  const size_t n = static_cast<size_t>(rows * cols), first = static_cast<size_t>(rows / split.cin * (split.split == 0 ? split.cin : split.split) * cols);
+  const size_t n = static_cast<size_t>(rows * cols), first = split.FirstSize(rows, cols);
   if (len[0] != first || (split.split > 0 && len[1] != n - first) || len[2] != n || len[3] != static_cast<size_t>(cols) ||
       len[4] != static_cast<size_t>(rows) || len[5] != 1 || len[6] != n) {
     return Throw(env, "spectralNormalizeGrad: operand sizes do not match the dimensions");
@@ -2410,6 +2420,9 @@ napi_value Init(napi_env env, napi_value exports) {
   __builtin_cpu_init();
   g_avx2 = __builtin_cpu_supports("avx2") && __builtin_cpu_supports("fma") && std::getenv("CPCSV_NATIVE_GENERIC") == nullptr;
 #endif
+  g_no_direct = std::getenv("CPCSV_NATIVE_NO_DIRECT") != nullptr;
+  g_no_planar = std::getenv("CPCSV_NATIVE_NO_PLANAR") != nullptr;
+  g_no_polyphase = std::getenv("CPCSV_NATIVE_NO_POLYPHASE") != nullptr;
   // One pool per process (worker threads share it); it lives until the process exits.
   static std::once_flag once;
   std::call_once(once, [] { g_pool = new Pool(DefaultThreads()); });
