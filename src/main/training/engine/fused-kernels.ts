@@ -261,20 +261,24 @@ function adamKernel(args: WasmKernelArgs): TensorInfo[] {
   return outs
 }
 
-function leakyReluGradKernel(args: WasmKernelArgs): TensorInfo {
-  const { dy, x } = args.inputs
-  requireFloat(LEAKY_RELU_GRAD, dy, x)
-  const out = args.backend.makeOutput(x.shape, 'float32')
+/** A gradient kernel of two same-size float inputs (dy and a saved tensor) into one new output. */
+function elementwiseGrad(kernel: string, args: WasmKernelArgs, saved: string, run: (dy: Float32Array, t: Float32Array, out: Float32Array) => void): TensorInfo {
+  const { dy, [saved]: t } = args.inputs
+  requireFloat(kernel, dy, t)
+  const out = args.backend.makeOutput(t.shape, 'float32')
   const heap = float32Heap(args.backend)
-  native().leakyReluGrad(heap(dy), heap(x), heap(out), args.attrs.alpha as number)
+  run(heap(dy), heap(t), heap(out))
   return out
+}
+
+function leakyReluGradKernel(args: WasmKernelArgs): TensorInfo {
+  return elementwiseGrad(LEAKY_RELU_GRAD, args, 'x', (dy, x, out) => native().leakyReluGrad(dy, x, out, args.attrs.alpha as number))
 }
 
 function spectralPowerKernel(args: WasmKernelArgs): TensorInfo[] {
   const { weight, u } = args.inputs
   requireFloat(SPECTRAL_POWER, weight, u)
-  const cols = u.shape[0]
-  const rows = sizeOf(weight.shape) / cols
+  const [rows, cols] = spectralDims(weight, u, 0)
   const outs = [args.backend.makeOutput([cols], 'float32'), args.backend.makeOutput([rows], 'float32')]
   const heap = float32Heap(args.backend)
   native().spectralPower(heap(weight), heap(u), heap(outs[0]), heap(outs[1]), [rows, cols])
@@ -282,12 +286,7 @@ function spectralPowerKernel(args: WasmKernelArgs): TensorInfo[] {
 }
 
 function tanhGradKernel(args: WasmKernelArgs): TensorInfo {
-  const { dy, y } = args.inputs
-  requireFloat(TANH_GRAD, dy, y)
-  const out = args.backend.makeOutput(y.shape, 'float32')
-  const heap = float32Heap(args.backend)
-  native().tanhGrad(heap(dy), heap(y), heap(out))
-  return out
+  return elementwiseGrad(TANH_GRAD, args, 'y', (dy, y, out) => native().tanhGrad(dy, y, out))
 }
 
 /** [rows, cols, cin, split] of a spectral-norm kernel's weight (HWIO). */
