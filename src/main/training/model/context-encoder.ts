@@ -71,9 +71,9 @@ export class ContextEncoder {
       let h = this.noiseInitBn.apply(this.noiseInit.apply(h0), ctx)
       ctx.trace?.record('G.noise_init', h)
       const states: tf.Tensor2D[] = []
-      const [steps, rows] = [motion.shape[1], motion.shape[0]]
-      const inputs = tf.concat([z, tf.transpose(motion, [1, 0, 2])], 2)
-      const gates = perStep(this.noiseGru.inputGates(tf.reshape(inputs, [steps * rows, -1])), steps)
+      const steps = motion.shape[1]
+      const inputs = tf.concat([tf.reshape(z, [steps * motion.shape[0], -1]), timeMajor(motion)], 1) as tf.Tensor2D
+      const gates = perStep(this.noiseGru.inputGates(inputs), steps)
       for (const gi of gates) {
         h = this.noiseGru.step(gi, h)
         ctx.trace?.record('G.noise_gru', h)

@@ -17,10 +17,6 @@ import type { RunContext } from './tracer'
 
 const NORMALIZE_EPS = 1e-12
 
-function tidyPair<T extends tf.Tensor>(f: () => [T, T]): [T, T] {
-  return tf.tidy(f) as [T, T]
-}
-
 function normalize(x: tf.Tensor): tf.Tensor {
   return tf.div(x, tf.maximum(tf.norm(x), NORMALIZE_EPS))
 }
@@ -76,7 +72,7 @@ export class SpectralNormKernel {
       return parts
     }
     if (ctx.training) this.powerIteration()
-    return tidyPair(() => spectralNormalizeSplit(this.weight as tf.Tensor4D, this.u.clone(), this.v.clone(), at))
+    return tf.tidy(() => spectralNormalizeSplit(this.weight as tf.Tensor4D, this.u.clone(), this.v.clone(), at)) as [tf.Tensor4D, tf.Tensor4D]
   }
 
   /** The current sigma estimate u . (W v) without iterating (for tests and reports). */
